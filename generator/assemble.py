@@ -1,0 +1,117 @@
+"""Stage 3: config + profile + papers -> Site. Pure: sorting, slugs, metrics, dates."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections import Counter
+
+from generator.model import Metric, Paper, Profile, Site, SiteConfig
+
+MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def slugify(key: str) -> str:
+    """URL-safe ASCII slug of a citation key (DBLP:conf/x/Y24 -> dblp-conf-x-y24)."""
+    ascii_key = unicodedata.normalize("NFKD", key).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_key.lower()).strip("-")
+    return slug[:80].strip("-") or "paper"
+
+
+def unique_slugs(papers: tuple[Paper, ...]) -> tuple[str, ...]:
+    """One slug per paper; clashes (keys differing only in case or punctuation) get -2, -3..."""
+    seen: set[str] = set()
+    out: list[str] = []
+    for paper in papers:
+        base = slugify(paper.key)
+        slug, n = base, 1
+        while slug in seen:
+            n += 1
+            slug = f"{base}-{n}"
+        seen.add(slug)
+        out.append(slug)
+    return tuple(out)
+
+
+def h_index(citations: list[int]) -> int:
+    ranked = sorted(citations, reverse=True)
+    return sum(1 for i, c in enumerate(ranked, start=1) if c >= i)
+
+
+def compute_metrics(profile: Profile, papers: tuple[Paper, ...]) -> tuple[Metric, ...]:
+    """Declared values win; otherwise derive from the papers. Unknown stays unshown, never 0."""
+    declared = {m.key: m for m in profile.declared_metrics}
+    counts = [p.citations for p in papers if p.citations is not None]
+    computed: dict[str, Metric] = {
+        "papers": Metric("papers", "papers", len(papers), value_first=True, computed=True)
+    }
+    if counts:
+        computed["h_index"] = Metric("h_index", "h-index", h_index(counts), computed=True)
+        computed["citations"] = Metric(
+            "citations", "citations", sum(counts), value_first=True, computed=True
+        )
+        computed["i10_index"] = Metric(
+            "i10_index", "i10-index", sum(1 for c in counts if c >= 10), computed=True
+        )
+    shown: list[Metric] = []
+    for key in ("h_index", "papers", "citations", "i10_index"):
+        if key in declared:
+            shown.append(declared[key])
+        elif key in computed and (key != "i10_index" or "h_index" not in declared):
+            shown.append(computed[key])
+    return (*shown, *profile.custom_metrics)
+
+
+def main_category(profile: Profile, papers: tuple[Paper, ...]) -> str | None:
+    """Declared category, else the most common paper category (ties: first seen)."""
+    if profile.category:
+        return profile.category
+    counts = Counter(p.category for p in papers if p.category)
+    return counts.most_common(1)[0][0] if counts else None
+
+
+def _score(paper: Paper) -> float:
+    return paper.badges[0][1] if paper.badges else float("-inf")
+
+
+def sort_papers(papers: tuple[Paper, ...], order: str) -> tuple[Paper, ...]:
+    if order == "file":
+        return papers
+    if order == "score":
+        return tuple(sorted(papers, key=lambda p: (-_score(p), p.index)))
+    if order == "citations":
+        return tuple(sorted(papers, key=lambda p: (-(p.citations or 0), p.index)))
+    if order == "title":
+        return tuple(sorted(papers, key=lambda p: (p.title.text.casefold(), p.index)))
+    return tuple(sorted(papers, key=lambda p: (tuple(-x for x in p.date.sort_key()), p.index)))
+
+
+def format_date(paper: Paper, reference: dt.date) -> str:
+    """ "May 18" within the reference year, "Oct 31, 2025" otherwise; less when less is known."""
+    date = paper.date
+    if date.year is None:
+        return ""
+    if date.month is None:
+        return str(date.year)
+    month = MONTH_ABBR[date.month - 1]
+    if date.day is None:
+        return month if date.year == reference.year else f"{month} {date.year}"
+    if date.year == reference.year:
+        return f"{month} {date.day}"
+    return f"{month} {date.day}, {date.year}"
+
+
+def assemble_site(
+    config: SiteConfig, profile: Profile, papers: tuple[Paper, ...], reference_date: dt.date
+) -> Site:
+    ordered = sort_papers(papers, config.sort)
+    return Site(
+        config=config,
+        profile=profile,
+        papers=ordered,
+        slugs=unique_slugs(ordered),
+        metrics=compute_metrics(profile, papers),
+        category=main_category(profile, papers),
+        reference_date=reference_date,
+    )

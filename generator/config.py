@@ -1,0 +1,248 @@
+"""Stage 1: site.yaml -> SiteConfig, validated against a declared schema.
+
+Every problem is collected with its line, then reported once (mkdocs' config style); unknown keys
+get a did-you-mean and are warnings (errors under --strict).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from generator.errors import Problem, ScholarpageError, Warnings
+from generator.model import BadgeSpec, BibSource, SiteConfig
+from generator.yamlfile import YamlDoc, read_yaml
+
+CONFIG_NAME = "site.yaml"
+SORT_ORDERS = ("date", "file", "score", "citations", "title")
+
+
+@dataclass(frozen=True)
+class Option:
+    """One documented site.yaml key: expected type, default and what it is for."""
+
+    kind: str
+    default: Any
+    doc: str
+
+
+SCHEMA: dict[str, Option] = {
+    "title": Option("str", "", "Site title; defaults to the profile's name."),
+    "description": Option("str", "", "One sentence for search engines and link previews."),
+    "base_url": Option(
+        "url", "", "Where the site will live, e.g. https://alice.github.io/profile/."
+    ),
+    "language": Option("str", "en", "Language of the pages (the html lang attribute)."),
+    "theme": Option("str", "scholar", "Theme name: built-in, or a folder in themes/."),
+    "profile": Option("path", "content/profile.yaml", "The researcher's profile (YAML)."),
+    "bibliography": Option("bibs", ["content/papers.bib"], "BibTeX files, read in this order."),
+    "output": Option("path", "_site", "Output folder."),
+    "today": Option("date", None, "Reference date for dates (else SOURCE_DATE_EPOCH/now)."),
+    "paper_badges": Option("badges", [], "Numeric BibTeX fields shown as badges on each paper."),
+    "max_authors": Option("int", 3, "Authors named before 'et al.' in lists."),
+    "sort": Option("sort", "date", "Paper order: date, file, score, citations or title."),
+    "theme_options": Option("mapping", {}, "Options for the theme (see its theme.yaml)."),
+}
+
+
+def _did_you_mean(key: str, choices: list[str]) -> str | None:
+    close = difflib.get_close_matches(key, choices, n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else None
+
+
+def _check_url(value: str) -> str | None:
+    """Return an error message, or None when `value` is an absolute http(s) URL."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return "must be an absolute http(s) URL such as https://alice.github.io/profile/"
+    return None
+
+
+class _Checker:
+    """Collects problems while converting raw YAML values to typed ones."""
+
+    def __init__(self, doc: YamlDoc, site_dir: Path) -> None:
+        self.doc = doc
+        self.site_dir = site_dir
+        self.problems: list[Problem] = []
+
+    def fail(self, key: tuple[str | int, ...], message: str, hint: str | None = None) -> None:
+        name = ".".join(str(k) for k in key)
+        self.problems.append(Problem(message, self.doc.path, self.doc.line(key), name, hint))
+
+    def typed(self, key: str, value: Any) -> Any:
+        kind = SCHEMA[key].kind
+        checker: Callable[[str, Any], Any] = getattr(self, f"_as_{kind}")
+        return checker(key, value)
+
+    def _as_str(self, key: str, value: Any) -> Any:
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            return str(value)
+        self.fail((key,), f"expected text, got {type(value).__name__}")
+        return SCHEMA[key].default
+
+    def _as_url(self, key: str, value: Any) -> Any:
+        if value in ("", None):
+            return ""
+        if not isinstance(value, str):
+            self.fail((key,), f"expected a URL, got {type(value).__name__}")
+            return ""
+        error = _check_url(value)
+        if error:
+            self.fail((key,), error)
+            return ""
+        return value if value.endswith("/") else value + "/"
+
+    def _as_path(self, key: str, value: Any) -> Any:
+        if not isinstance(value, str) or not value.strip():
+            self.fail((key,), "expected a path relative to the site folder")
+            return self.site_dir / SCHEMA[key].default
+        return (self.site_dir / value).resolve()
+
+    def _as_int(self, key: str, value: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            self.fail((key,), f"expected a whole number of at least 1, got {value!r}")
+            return SCHEMA[key].default
+        return value
+
+    def _as_date(self, key: str, value: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date):
+            return value
+        self.fail((key,), f"expected a date YYYY-MM-DD, got {value!r}")
+        return None
+
+    def _as_sort(self, key: str, value: Any) -> Any:
+        if value not in SORT_ORDERS:
+            hint = _did_you_mean(str(value), list(SORT_ORDERS))
+            self.fail((key,), f"expected one of {', '.join(SORT_ORDERS)}, got {value!r}", hint)
+            return SCHEMA[key].default
+        return value
+
+    def _as_mapping(self, key: str, value: Any) -> Any:
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            self.fail((key,), "expected a mapping of option: value")
+            return {}
+        return value
+
+    def _as_bibs(self, key: str, value: Any) -> Any:
+        items = [value] if isinstance(value, (str, dict)) else value
+        if not isinstance(items, list):
+            self.fail((key,), "expected a list of .bib files")
+            return ()
+        out: list[BibSource] = []
+        for i, item in enumerate(items):
+            if isinstance(item, str) and item.strip():
+                out.append(BibSource((self.site_dir / item).resolve()))
+            elif isinstance(item, dict) and isinstance(item.get("path"), str):
+                extra = sorted(set(item) - {"path", "encoding"})
+                if extra:
+                    self.fail((key, i, extra[0]), "unknown key; an entry has path and encoding")
+                enc = item.get("encoding")
+                if enc is not None and not isinstance(enc, str):
+                    self.fail((key, i, "encoding"), "expected an encoding name such as latin-1")
+                    enc = None
+                out.append(BibSource((self.site_dir / item["path"]).resolve(), enc))
+            else:
+                self.fail((key, i), "expected a path, or a mapping with path (and encoding)")
+        return tuple(out)
+
+    def _as_badges(self, key: str, value: Any) -> Any:
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            self.fail((key,), "expected a list of {field, label} mappings")
+            return ()
+        out: list[BadgeSpec] = []
+        for i, item in enumerate(value):
+            if isinstance(item, str):
+                out.append(BadgeSpec(item.lower(), item.capitalize()))
+                continue
+            if not isinstance(item, dict) or not isinstance(item.get("field"), str):
+                self.fail((key, i), "expected a mapping with field (and label, decimals)")
+                continue
+            decimals = item.get("decimals", 1)
+            if isinstance(decimals, bool) or not isinstance(decimals, int) or decimals < 0:
+                self.fail((key, i, "decimals"), "expected a whole number of 0 or more")
+                decimals = 1
+            label = item.get("label", item["field"].capitalize())
+            out.append(BadgeSpec(item["field"].lower(), str(label), decimals))
+        return tuple(out)
+
+
+def load_config(
+    site_dir: Path,
+    warnings: Warnings,
+    *,
+    base_url: str | None = None,
+    theme: str | None = None,
+    output: Path | None = None,
+) -> SiteConfig:
+    """Read and validate SITE_DIR/site.yaml; command-line overrides win over the file."""
+    site_dir = site_dir.resolve()
+    path = site_dir / CONFIG_NAME
+    if not path.is_file():
+        raise ScholarpageError.single(
+            f"no {CONFIG_NAME} in {site_dir}",
+            file=path,
+            hint="run `scholarpage init DIR` to create a site, or pass the site folder",
+        )
+    doc = read_yaml(path, what=CONFIG_NAME)
+    raw = doc.data if doc.data is not None else {}
+    if not isinstance(raw, dict):
+        raise ScholarpageError.single(
+            "expected a mapping of key: value at the top level", file=path, line=1
+        )
+    check = _Checker(doc, site_dir)
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key not in SCHEMA:
+            hint = _did_you_mean(str(key), list(SCHEMA))
+            warnings.warn(
+                "unknown key (ignored)",
+                file=path,
+                line=doc.line((key,)),
+                key=str(key),
+                hint=hint or f"known keys: {', '.join(SCHEMA)}",
+            )
+            continue
+        values[key] = check.typed(key, value)
+    for key, option in SCHEMA.items():
+        if key not in values:
+            values[key] = check.typed(key, option.default)
+    if base_url is not None:
+        error = _check_url(base_url)
+        if error:
+            check.problems.append(Problem(f"--base-url {error}"))
+        else:
+            values["base_url"] = base_url if base_url.endswith("/") else base_url + "/"
+    if check.problems:
+        raise ScholarpageError(tuple(check.problems))
+    out_dir = output.resolve() if output is not None else values["output"]
+    return SiteConfig(
+        site_dir=site_dir,
+        config_file=path,
+        title=values["title"],
+        description=values["description"],
+        base_url=values["base_url"],
+        language=values["language"],
+        theme=theme or values["theme"],
+        profile=values["profile"],
+        bibliography=values["bibliography"],
+        output=out_dir,
+        today=values["today"],
+        paper_badges=values["paper_badges"],
+        max_authors=values["max_authors"],
+        sort=values["sort"],
+        theme_options=tuple(sorted(values["theme_options"].items())),
+    )

@@ -1,0 +1,191 @@
+"""The frozen dataclasses passed between pipeline stages (data only, no behaviour beyond views).
+
+Every stage takes these and returns new ones; nothing is mutated after construction, so stages can
+be cached and tested alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """A string converted once: safe HTML for pages, plain text for titles, meta and feeds."""
+
+    html: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class BibSource:
+    """One BibTeX file listed in site.yaml, with the encoding to read it in."""
+
+    path: Path
+    encoding: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BadgeSpec:
+    """A numeric BibTeX field the site shows as a badge on each paper (the example's `score`)."""
+
+    field: str
+    label: str
+    decimals: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class SiteConfig:
+    """site.yaml after validation; paths are absolute."""
+
+    site_dir: Path
+    config_file: Path
+    title: str
+    description: str
+    base_url: str
+    language: str
+    theme: str
+    profile: Path
+    bibliography: tuple[BibSource, ...]
+    output: Path
+    today: dt.date | None
+    paper_badges: tuple[BadgeSpec, ...]
+    max_authors: int
+    sort: str
+    theme_options: tuple[tuple[str, object], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    label: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Metric:
+    """A profile header badge; `computed` marks a value derived from the papers."""
+
+    key: str
+    label: str
+    value: float | int | str
+    unit: str = ""
+    value_first: bool = False
+    source: str | None = None
+    as_of: dt.date | None = None
+    computed: bool = False
+
+    @property
+    def display(self) -> str:
+        value = self.value
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return f"{value}{self.unit}"
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """The researcher, from profile.yaml. Metrics here are the declared ones only."""
+
+    file: Path
+    name: str
+    aliases: tuple[str, ...]
+    affiliation: str | None
+    photo: str | None
+    email: str | None
+    category: str | None
+    links: tuple[Link, ...]
+    bio_html: str
+    bio_text: str
+    declared_metrics: tuple[Metric, ...]
+    custom_metrics: tuple[Metric, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """One author; `text`/`html` are the display form "First von Last, Jr"."""
+
+    first: str
+    von: str
+    last: str
+    jr: str
+    text: str
+    html: str
+
+
+@dataclass(frozen=True, slots=True)
+class PaperDate:
+    year: int | None
+    month: int | None = None
+    day: int | None = None
+
+    def iso(self) -> str:
+        """YYYY, YYYY-MM or YYYY-MM-DD, as much as is known."""
+        if self.year is None:
+            return ""
+        out = f"{self.year:04d}"
+        if self.month:
+            out += f"-{self.month:02d}"
+            if self.day:
+                out += f"-{self.day:02d}"
+        return out
+
+    def sort_key(self) -> tuple[int, int, int]:
+        return (self.year or 0, self.month or 0, self.day or 0)
+
+
+@dataclass(frozen=True, slots=True)
+class Paper:
+    """One BibTeX entry, fields converted from LaTeX, ready to assemble."""
+
+    key: str
+    entry_type: str
+    source: Path
+    line: int
+    index: int
+    title: Text
+    authors: tuple[Person, ...]
+    others: bool
+    date: PaperDate
+    venue: Text | None
+    volume: str | None
+    number: str | None
+    pages: str | None
+    publisher: Text | None
+    abstract: Text | None
+    doi: str | None
+    url: str | None
+    pdf: str | None
+    code: str | None
+    slides: str | None
+    arxiv_id: str | None
+    primary_class: str | None
+    category: str | None
+    keywords: tuple[str, ...]
+    selected: bool
+    citations: int | None
+    badges: tuple[tuple[str, float], ...]
+    bibtex: str
+    has_math: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """Everything a theme needs, assembled and computed; the input of render_site."""
+
+    config: SiteConfig
+    profile: Profile
+    papers: tuple[Paper, ...]
+    slugs: tuple[str, ...]
+    metrics: tuple[Metric, ...]
+    category: str | None
+    reference_date: dt.date
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    """One file to write, relative to the output folder."""
+
+    path: str
+    content: bytes

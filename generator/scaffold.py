@@ -1,0 +1,42 @@
+"""`scholarpage init DIR`: copy the skeleton site. Never overwrites a file that exists."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from generator.errors import ScholarpageError
+
+SKELETON = Path(__file__).resolve().parent / "skeleton"
+# skeleton file -> path in the new site (dotfiles are stored without their dot)
+RENAMES = {"gitignore": ".gitignore"}
+
+
+def skeleton_files() -> dict[str, Path]:
+    files: dict[str, Path] = {}
+    for path in sorted(SKELETON.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            rel = path.relative_to(SKELETON).as_posix()
+            files[RENAMES.get(rel, rel)] = path
+    return files
+
+
+def init_site(directory: Path) -> list[Path]:
+    """Create a working example site in `directory` (new or empty)."""
+    if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
+        raise ScholarpageError.single(
+            "the folder exists and is not empty",
+            file=directory,
+            hint="choose a new folder name; init never overwrites files",
+        )
+    created: list[Path] = []
+    try:
+        for rel, source in skeleton_files().items():
+            target = directory / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(source.read_bytes())
+            created.append(target)
+    except OSError as exc:
+        raise ScholarpageError.single(
+            f"cannot create the site: {exc.strerror or exc}", file=directory
+        ) from None
+    return created

@@ -1,0 +1,43 @@
+"""URL checks and page-relative links, shared by every stage that emits a link."""
+
+from __future__ import annotations
+
+import posixpath
+from urllib.parse import quote, urlsplit
+
+SAFE_SCHEMES = frozenset({"http", "https", "mailto", "ftp"})
+
+
+def safe_url(url: str) -> str | None:
+    """The URL if it is safe to put in href/src (http(s), mailto, ftp, or relative), else None."""
+    value = url.strip()
+    if not value or any(ord(c) < 32 for c in value):
+        return None
+    parts = urlsplit(value)
+    if parts.scheme:
+        if parts.scheme.lower() not in SAFE_SCHEMES:
+            return None
+        if parts.scheme.lower() in ("http", "https", "ftp") and not parts.netloc:
+            return None
+    elif value.startswith("//"):
+        return None
+    return value
+
+
+def relative(from_page: str, target: str) -> str:
+    """Page-relative link from output path `from_page` (e.g. papers/x/index.html) to `target`.
+
+    Links keep their index.html so the same output works at a domain root, under a subpath, in
+    serve and from file:// (where a folder link would open a directory listing).
+    """
+    start = posixpath.dirname(from_page) or "."
+    return quote(posixpath.relpath(target, start), safe="/#?=&%.-_~")
+
+
+def absolute(base_url: str, target: str) -> str:
+    """Absolute URL of output path `target` under base_url ('' when no base_url is set)."""
+    if not base_url:
+        return ""
+    if target.endswith("index.html"):
+        target = target[: -len("index.html")]
+    return base_url + quote(target, safe="/#?=&%.-_~")
