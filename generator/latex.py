@@ -1,0 +1,1336 @@
+"""LaTeX in BibTeX field values -> safe HTML and plain text.
+
+BibTeX values are LaTeX fragments written by people and mangled by exporters (Mendeley, Zotero,
+Papers3). Pages need them as HTML that can be inserted as-is, and titles, feeds and search need
+them as plain Unicode. This module is the one place that does it, with a hand-written single-pass
+tokenizer: a general LaTeX parser (pylatexenc's LatexWalker) is ~20x too slow for thousands of
+abstracts. Math goes to MathML through latex2mathml, whose output is re-sanitised because it
+passes raw text and attributes (``\\href``, ``\\style``) through.
+
+``convert`` is pure and never raises: whatever the input, the HTML is well formed, only uses a
+small set of elements, and never shows a raw ``\\command``.
+"""
+
+# ruff: noqa: RUF001  (this module is a table of look-alike Unicode characters on purpose)
+
+from __future__ import annotations
+
+import html as _html
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from latex2mathml.converter import convert as _latex2mathml
+from pylatexenc.latexencode._uni2latexmap import uni2latex as _UNI2LATEX
+
+__all__ = ["Rendered", "convert"]
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """One converted value: HTML for pages, plain text for everything else, plus diagnostics."""
+
+    html: str
+    text: str
+    unknown_macros: tuple[str, ...]
+    has_math: bool
+    bare_percent: bool
+
+
+# ---------------------------------------------------------------------------------------------
+# Constant tables (built once at import; never mutated afterwards).
+
+# Characters that can start something other than plain text. "-" only matters as "--".
+_FAST_SPECIAL = re.compile(r"[\\{}$~'`\"<>&%]|--")
+_SPECIAL = _FAST_SPECIAL
+_WS = re.compile(r"[ \t\n\r\f\v]+")
+_LETTERS_RE = re.compile(r"[A-Za-z]+")
+_SPACES_RE = re.compile(r"[ \t\n\r\f\v]*")
+
+_WJ = "\u2060"  # word joiner: keeps a literal backslash from reading as a command
+
+# Accents: command -> combining mark; spacing form for an empty argument (`\~{}` -> "~").
+_ACCENTS: dict[str, str] = {
+    "'": "\u0301",
+    "`": "\u0300",
+    "^": "\u0302",
+    '"': "\u0308",
+    "~": "\u0303",
+    "=": "\u0304",
+    ".": "\u0307",
+    "u": "\u0306",
+    "v": "\u030c",
+    "H": "\u030b",
+    "c": "\u0327",
+    "k": "\u0328",
+    "r": "\u030a",
+    "d": "\u0323",
+    "b": "\u0331",
+    "t": "\u0361",
+}
+_ACCENT_ALONE: dict[str, str] = {
+    "'": "\u00b4",
+    "`": "`",
+    "^": "^",
+    '"': "\u00a8",
+    "~": "~",
+    "=": "\u00af",
+    ".": "\u02d9",
+    "u": "\u02d8",
+    "v": "\u02c7",
+    "H": "\u02dd",
+    "c": "\u00b8",
+    "k": "\u02db",
+    "r": "\u02da",
+    "d": "",
+    "b": "",
+    "t": "",
+}
+
+# Control words producing a letter: TeX eats the space after them ("Stra\ss e").
+_LETTER_MACROS: dict[str, str] = {
+    "ss": "ß",
+    "SS": "SS",
+    "ae": "æ",
+    "AE": "Æ",
+    "oe": "œ",
+    "OE": "Œ",
+    "o": "ø",
+    "O": "Ø",
+    "aa": "å",
+    "AA": "Å",
+    "l": "ł",
+    "L": "Ł",
+    "i": "ı",
+    "j": "ȷ",
+    "dh": "ð",
+    "DH": "Ð",
+    "th": "þ",
+    "TH": "Þ",
+    "ng": "ŋ",
+    "NG": "Ŋ",
+    "dj": "đ",
+    "DJ": "Đ",
+}
+
+# Control words producing a symbol or word. The space after them is kept, because in BibTeX
+# data "\LaTeX is" almost always means "LaTeX is".
+_SYMBOL_MACROS: dict[str, str] = {
+    "textendash": "\u2013",
+    "textemdash": "\u2014",
+    "textexclamdown": "¡",
+    "textquestiondown": "¿",
+    "textbackslash": "\\",
+    "backslash": "\\",
+    "textasciitilde": "~",
+    "textasciicircum": "^",
+    "textregistered": "®",
+    "texttrademark": "™",
+    "copyright": "©",
+    "textcopyright": "©",
+    "S": "§",
+    "P": "¶",
+    "textsection": "§",
+    "textparagraph": "¶",
+    "dag": "†",
+    "ddag": "‡",
+    "textdagger": "†",
+    "textdaggerdbl": "‡",
+    "pounds": "£",
+    "textsterling": "£",
+    "textdollar": "$",
+    "texteuro": "€",
+    "euro": "€",
+    "textcent": "¢",
+    "textyen": "¥",
+    "dots": "…",
+    "ldots": "…",
+    "textellipsis": "…",
+    "textbullet": "•",
+    "textperiodcentered": "·",
+    "textdegree": "°",
+    "textmu": "µ",
+    "texttimes": "×",
+    "textdiv": "÷",
+    "textpm": "±",
+    "textquoteleft": "\u2018",
+    "textquoteright": "\u2019",
+    "textquotedblleft": "\u201c",
+    "textquotedblright": "\u201d",
+    "textquotesingle": "'",
+    "textquotedbl": '"',
+    "guillemotleft": "«",
+    "guillemotright": "»",
+    "guilsinglleft": "‹",
+    "guilsinglright": "›",
+    "textless": "<",
+    "textgreater": ">",
+    "textbar": "|",
+    "textunderscore": "_",
+    "textbraceleft": "{",
+    "textbraceright": "}",
+    "textasciimacron": "¯",
+    "textordfeminine": "ª",
+    "textordmasculine": "º",
+    "textonehalf": "½",
+    "textonequarter": "¼",
+    "textthreequarters": "¾",
+    "textperthousand": "‰",
+    "textnumero": "№",
+    "textvisiblespace": "␣",
+    "slash": "/",
+    "textslash": "/",
+    "textfraction": "⁄",
+    "textminus": "\u2212",
+    "textasteriskcentered": "∗",
+    "quad": " ",
+    "qquad": " ",
+    "enspace": " ",
+    "enskip": " ",
+    "space": " ",
+    "thinspace": "\u2009",
+    "newline": " ",
+    "linebreak": " ",
+    "par": " ",
+    "TeX": "TeX",
+    "LaTeX": "LaTeX",
+    "LaTeXe": "LaTeX2ε",
+    "BibTeX": "BibTeX",
+    "AmSTeX": "AMS-TeX",
+    "AmSLaTeX": "AMS-LaTeX",
+    "AMS": "AMS",
+    "XeTeX": "XeTeX",
+    "XeLaTeX": "XeLaTeX",
+    "LuaTeX": "LuaTeX",
+    "LuaLaTeX": "LuaLaTeX",
+    "pdfTeX": "pdfTeX",
+    "pdfLaTeX": "pdfLaTeX",
+    "ConTeXt": "ConTeXt",
+    "SliTeX": "SliTeX",
+    "MF": "METAFONT",
+    "MP": "MetaPost",
+    "METAFONT": "METAFONT",
+    "METAPOST": "MetaPost",
+    "PiCTeX": "PiCTeX",
+    "eTeX": "ε-TeX",
+    "AllTeX": "(La)TeX",
+}
+
+# Markup taking one argument: name -> (html open, html close, text open, text close).
+_ARG_MARKUP: dict[str, tuple[str, str, str, str]] = {
+    "emph": ("<em>", "</em>", "", ""),
+    "textit": ("<em>", "</em>", "", ""),
+    "textsl": ("<em>", "</em>", "", ""),
+    "mathit": ("<em>", "</em>", "", ""),
+    "textbf": ("<strong>", "</strong>", "", ""),
+    "mathbf": ("<strong>", "</strong>", "", ""),
+    "textsc": ('<span class="sc">', "</span>", "", ""),
+    "texttt": ("<code>", "</code>", "", ""),
+    "mathtt": ("<code>", "</code>", "", ""),
+    "textsuperscript": ("<sup>", "</sup>", "", ""),
+    "textsubscript": ("<sub>", "</sub>", "", ""),
+    "underline": ('<span class="underline">', "</span>", "", ""),
+    "uline": ('<span class="underline">', "</span>", "", ""),
+    "enquote": ("\u201c", "\u201d", "\u201c", "\u201d"),
+    "mkbibquote": ("\u201c", "\u201d", "\u201c", "\u201d"),
+    "textrm": ("", "", "", ""),
+    "textsf": ("", "", "", ""),
+    "textup": ("", "", "", ""),
+    "textmd": ("", "", "", ""),
+    "textnormal": ("", "", "", ""),
+    "mathrm": ("", "", "", ""),
+    "mbox": ("", "", "", ""),
+    "hbox": ("", "", "", ""),
+    "text": ("", "", "", ""),
+    "ensuremath": ("", "", "", ""),
+}
+
+# Declarations ("switches") that apply to the rest of the enclosing group.
+_SWITCHES: dict[str, tuple[str, str]] = {
+    "em": ("<em>", "</em>"),
+    "it": ("<em>", "</em>"),
+    "itshape": ("<em>", "</em>"),
+    "sl": ("<em>", "</em>"),
+    "slshape": ("<em>", "</em>"),
+    "bf": ("<strong>", "</strong>"),
+    "bfseries": ("<strong>", "</strong>"),
+    "sc": ('<span class="sc">', "</span>"),
+    "scshape": ('<span class="sc">', "</span>"),
+    "tt": ("<code>", "</code>"),
+    "ttfamily": ("<code>", "</code>"),
+}
+
+# Known macros that produce nothing; their arguments (if any) are rendered normally.
+_IGNORED: frozenset[str] = frozenset(
+    {
+        "relax",
+        "protect",
+        "nobreak",
+        "xspace",
+        "null",
+        "rm",
+        "sf",
+        "normalfont",
+        "upshape",
+        "mdseries",
+        "rmfamily",
+        "sffamily",
+        "tiny",
+        "scriptsize",
+        "footnotesize",
+        "small",
+        "normalsize",
+        "large",
+        "Large",
+        "LARGE",
+        "huge",
+        "Huge",
+        "unskip",
+        "ignorespaces",
+        "noindent",
+        "allowbreak",
+        "break",
+        "hfill",
+        "hfil",
+        "bgroup",
+        "egroup",
+        "makeatletter",
+        "makeatother",
+        "displaystyle",
+        "textstyle",
+        "left",
+        "right",
+        "bigl",
+        "bigr",
+        "Bigl",
+        "Bigr",
+    }
+)
+
+# Known macros whose (braced) argument is dropped: sort keys, invisible boxes, labels.
+_DROP_ARG: frozenset[str] = frozenset(
+    {"noopsort", "vphantom", "hphantom", "phantom", "label", "index", "SortNoop", "sortnoop"}
+)
+
+# Inline HTML that real exports contain and that we render as markup.
+_HTML_TAG = re.compile(r"<(/?)(sub|sup|i|b|em|strong)>", re.IGNORECASE)
+_HTML_BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+
+_URL_JUNK = re.compile(r"[\x00-\x20\x7f]+")
+_URL_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
+_SAFE_SCHEMES: frozenset[str] = frozenset({"http", "https", "mailto", "ftp"})
+
+# Exporter repairs.
+_ZOTERO_TRIGGER = re.compile(r"(?:\{\\textbackslash\}|\\textbackslash(?:\{\}|\s*))[A-Za-z']")
+_ZOTERO_ESC = re.compile(
+    r"\{\\textbackslash\}|\\textbackslash(?:\{\}|\s+|(?![A-Za-z]))"
+    r"|\{\\textdollar\}|\\textdollar(?:\{\}|\s+|(?![A-Za-z]))"
+    r"|\{\\\^\{\}\}|\\\^\{\}|\\textasciicircum(?:\{\}|(?![A-Za-z]))"
+    r"|\{\\~\{\}\}|\\~\{\}|\\textasciitilde(?:\{\}|(?![A-Za-z]))"
+    r"|\\[$_{}&%#]"
+)
+_ZOTERO_MAP: dict[str, str] = {
+    "{\\textbackslash}": "\\",
+    "{\\textdollar}": "$",
+    "{\\^{}}": "^",
+    "\\^{}": "^",
+    "{\\~{}}": "~",
+    "\\~{}": "~",
+}
+_MENDELEY_ESC = re.compile(r"\$\\backslash\$|\\backslash ?|\{\\\$\}|\{\\([{}_])\}|\{\\\^\{\}\}")
+_T1_TAG = re.compile(
+    r"\\textexclamdown\s*(/?)([A-Za-z][A-Za-z0-9]*)\s*\\textquestiondown(?:\{\}|(?![A-Za-z]))"
+)
+_T1_INLINE: frozenset[str] = frozenset({"sub", "sup", "i", "b", "em", "strong"})
+
+# MathML sanitising.
+_ML_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)((?:\s+[A-Za-z:\-]+=\"[^\"<>]*\")*)\s*(/?)>")
+_ML_ATTR = re.compile(r"([A-Za-z:\-]+)=\"([^\"]*)\"")
+_MATHML_ELEMENTS: frozenset[str] = frozenset(
+    {
+        "math",
+        "mrow",
+        "mi",
+        "mn",
+        "mo",
+        "ms",
+        "mtext",
+        "mspace",
+        "msub",
+        "msup",
+        "msubsup",
+        "mfrac",
+        "msqrt",
+        "mroot",
+        "mover",
+        "munder",
+        "munderover",
+        "mtable",
+        "mtr",
+        "mtd",
+        "mlabeledtr",
+        "mstyle",
+        "mpadded",
+        "mphantom",
+        "menclose",
+        "merror",
+        "mfenced",
+        "mmultiscripts",
+        "mprescripts",
+        "none",
+        "semantics",
+    }
+)
+_MATHML_ATTRS: frozenset[str] = frozenset(
+    {
+        "display",
+        "mathvariant",
+        "stretchy",
+        "fence",
+        "separator",
+        "lspace",
+        "rspace",
+        "accent",
+        "accentunder",
+        "movablelimits",
+        "largeop",
+        "symmetric",
+        "width",
+        "height",
+        "depth",
+        "linebreak",
+        "columnalign",
+        "rowalign",
+        "rowspacing",
+        "columnspacing",
+        "columnlines",
+        "rowlines",
+        "frame",
+        "displaystyle",
+        "scriptlevel",
+        "notation",
+        "minsize",
+        "maxsize",
+        "form",
+        "linethickness",
+        "mathsize",
+        "open",
+        "close",
+        "separators",
+    }
+)
+_MATHML_NS = "http://www.w3.org/1998/Math/MathML"
+_BS_CMD = re.compile(r"\\[A-Za-z]+")
+
+
+def _build_symbol_tables() -> tuple[dict[str, str], dict[str, str]]:
+    """Text-mode and math-mode symbol macros from pylatexenc's Unicode->LaTeX table, reversed."""
+    text: dict[str, str] = {}
+    math: dict[str, str] = {}
+    simple = re.compile(r"\\([A-Za-z]+)")
+    ensure = re.compile(r"\\ensuremath\{\\([A-Za-z]+)\}")
+    for code in sorted(_UNI2LATEX):
+        latex = _UNI2LATEX[code].strip()
+        if (m := simple.fullmatch(latex)) is not None:
+            text.setdefault(m.group(1), chr(code))
+        elif (m := ensure.fullmatch(latex)) is not None:
+            math.setdefault(m.group(1), chr(code))
+    for name, ch in text.items():
+        math.setdefault(name, ch)
+    for name, ch in _EXTRA_MATH.items():
+        math.setdefault(name, ch)
+    return text, math
+
+
+_EXTRA_MATH: dict[str, str] = {
+    "to": "→",
+    "gets": "←",
+    "le": "≤",
+    "ge": "≥",
+    "ne": "≠",
+    "neq": "≠",
+    "leq": "≤",
+    "geq": "≥",
+    "lt": "<",
+    "gt": ">",
+    "ll": "≪",
+    "gg": "≫",
+    "times": "×",
+    "cdot": "·",
+    "cdots": "⋯",
+    "ldots": "…",
+    "dots": "…",
+    "vdots": "⋮",
+    "ddots": "⋱",
+    "infty": "∞",
+    "pm": "±",
+    "mp": "∓",
+    "approx": "≈",
+    "sim": "∼",
+    "simeq": "≃",
+    "propto": "∝",
+    "equiv": "≡",
+    "partial": "∂",
+    "nabla": "∇",
+    "ell": "ℓ",
+    "hbar": "ℏ",
+    "prime": "′",
+    "circ": "∘",
+    "langle": "⟨",
+    "rangle": "⟩",
+    "lceil": "⌈",
+    "rceil": "⌉",
+    "lfloor": "⌊",
+    "rfloor": "⌋",
+    "backslash": "∖",
+    "setminus": "∖",
+    "emptyset": "∅",
+    "varnothing": "∅",
+    "sqrt": "√",
+    "epsilon": "ϵ",
+    "varepsilon": "ε",
+    "phi": "ϕ",
+    "varphi": "φ",
+    "mid": "|",
+    "vert": "|",
+    "Vert": "‖",
+    "|": "‖",
+    "lbrace": "{",
+    "rbrace": "}",
+    "{": "{",
+    "}": "}",
+    "%": "%",
+    "&": "&",
+    "$": "$",
+    "#": "#",
+    "_": "_",
+}
+
+_TEXT_SYMBOLS, _MATH_SYMBOLS = _build_symbol_tables()
+for _name in list(_TEXT_SYMBOLS):
+    # Letter macros and accents are handled by their own tables, with their own spacing rules.
+    if _name in _LETTER_MACROS or _name in _ACCENTS:
+        del _TEXT_SYMBOLS[_name]
+del _name
+
+_MATH_FUNCTIONS: frozenset[str] = frozenset(
+    {
+        "log",
+        "ln",
+        "lg",
+        "exp",
+        "sin",
+        "cos",
+        "tan",
+        "cot",
+        "sec",
+        "csc",
+        "sinh",
+        "cosh",
+        "tanh",
+        "arcsin",
+        "arccos",
+        "arctan",
+        "lim",
+        "limsup",
+        "liminf",
+        "max",
+        "min",
+        "sup",
+        "inf",
+        "det",
+        "dim",
+        "ker",
+        "deg",
+        "gcd",
+        "arg",
+        "Pr",
+        "hom",
+        "mod",
+        "bmod",
+        "pmod",
+    }
+)
+_MATH_FONTS: frozenset[str] = frozenset(
+    {
+        "mathrm",
+        "mathbf",
+        "mathit",
+        "mathsf",
+        "mathtt",
+        "mathcal",
+        "mathbb",
+        "mathfrak",
+        "mathscr",
+        "mathnormal",
+        "boldsymbol",
+        "bm",
+        "text",
+        "textrm",
+        "textit",
+        "textbf",
+        "textsf",
+        "texttt",
+        "textup",
+        "textnormal",
+        "mbox",
+        "hbox",
+        "operatorname",
+        "mathop",
+        "mathbin",
+        "mathrel",
+        "ensuremath",
+        "emph",
+        "underline",
+        "overline",
+        "mathring",
+    }
+)
+_MATH_ACCENTS: dict[str, str] = {
+    "hat": "\u0302",
+    "widehat": "\u0302",
+    "bar": "\u0304",
+    "tilde": "\u0303",
+    "widetilde": "\u0303",
+    "vec": "\u20d7",
+    "dot": "\u0307",
+    "ddot": "\u0308",
+    "check": "\u030c",
+    "breve": "\u0306",
+    "acute": "\u0301",
+    "grave": "\u0300",
+}
+_MATH_SPACES: dict[str, str] = {
+    ",": " ",
+    ";": " ",
+    ":": " ",
+    ">": " ",
+    " ": " ",
+    "!": "",
+    "quad": " ",
+    "qquad": " ",
+    "\\": " ",
+}
+_MATH_DROP: frozenset[str] = frozenset(
+    {
+        "left",
+        "right",
+        "big",
+        "Big",
+        "bigg",
+        "Bigg",
+        "bigl",
+        "bigr",
+        "Bigl",
+        "Bigr",
+        "biggl",
+        "biggr",
+        "displaystyle",
+        "textstyle",
+        "scriptstyle",
+        "limits",
+        "nolimits",
+        "nonumber",
+        "relax",
+        "protect",
+    }
+)
+_SUPERSCRIPTS = str.maketrans(
+    "0123456789+-=()niaeoxhklmnpstuvr",
+    "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿⁱᵃᵉᵒˣʰᵏˡᵐⁿᵖˢᵗᵘᵛʳ",
+)
+_SUBSCRIPTS = str.maketrans("0123456789+-=()aehijklmnoprstuvx", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ")
+_SUP_OK = frozenset("0123456789+-=()niaeoxhklmnpstuvr")
+_SUB_OK = frozenset("0123456789+-=()aehijklmnoprstuvx")
+_MATH_TOKEN = re.compile(r"\\(?:[A-Za-z]+|.)?|[_^{}]|[ \t\n\r\f\v]+|[^\\_^{} \t\n\r\f\v]+", re.S)
+
+
+# ---------------------------------------------------------------------------------------------
+# Small helpers.
+
+
+def _esc(s: str) -> str:
+    """Escape text for element content (and double-quoted attributes)."""
+    if "&" in s:
+        s = s.replace("&", "&amp;")
+    if "<" in s:
+        s = s.replace("<", "&lt;")
+    if ">" in s:
+        s = s.replace(">", "&gt;")
+    if '"' in s:
+        s = s.replace('"', "&quot;")
+    return s
+
+
+def _match_brace(s: str, i: int) -> int:
+    """Index of the brace closing the one at ``s[i]``, or ``len(s)`` if it is never closed."""
+    depth = 0
+    n = len(s)
+    while i < n:
+        c = s[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return n
+
+
+def _safe_url(url: str) -> str | None:
+    """The URL cleaned for an href, or None when its scheme could run code (javascript: ...)."""
+    url = _URL_JUNK.sub("", url)
+    if not url:
+        return None
+    m = _URL_SCHEME.match(url)
+    if m is not None and m.group(1).lower() not in _SAFE_SCHEMES:
+        return None
+    return url
+
+
+def _unescape_url(raw: str) -> str:
+    for a, b in (("\\%", "%"), ("\\_", "_"), ("\\#", "#"), ("\\&", "&"), ("\\~", "~")):
+        if a in raw:
+            raw = raw.replace(a, b)
+    return raw.strip()
+
+
+def _repair(s: str) -> str:
+    """Undo exporter damage so the tokenizer sees the LaTeX the author wrote."""
+    if "backslash" in s:
+        if "\\textbackslash" in s and _ZOTERO_TRIGGER.search(s):
+            # Zotero/DBLP escaped a LaTeX string as text: "\$\_\{\textbackslash{}beta\}\$".
+            s = _ZOTERO_ESC.sub(_zotero_sub, s)
+        if "$\\backslash$" in s or "{\\$}" in s:
+            # Mendeley: "R$\backslash$'enyi", "{\$}\backslash Phi{\$}", "{\{}...{\}}".
+            s = _MENDELEY_ESC.sub(_mendeley_sub, s)
+    if "\\textexclamdown" in s:
+        # Papers3 pushed "<b>" through T1 encoding: "\textexclamdown b\textquestiondown".
+        s = _T1_TAG.sub(_t1_sub, s)
+    return s
+
+
+def _zotero_sub(m: re.Match[str]) -> str:
+    g = m.group()
+    hit = _ZOTERO_MAP.get(g)
+    if hit is not None:
+        return hit
+    if g.startswith("\\textbackslash"):
+        return "\\"
+    if g.startswith("\\textdollar"):
+        return "$"
+    if g.startswith("\\textasciicircum"):
+        return "^"
+    if g.startswith("\\textasciitilde"):
+        return "~"
+    return g[1]
+
+
+def _mendeley_sub(m: re.Match[str]) -> str:
+    g = m.group()
+    if g == "{\\$}":
+        return "$"
+    if g == "{\\^{}}":
+        return "^"
+    if m.group(1) is not None:
+        return m.group(1)
+    return "\\"
+
+
+def _t1_sub(m: re.Match[str]) -> str:
+    tag = m.group(2).lower()
+    if tag in _T1_INLINE:
+        return f"<{m.group(1)}{tag}>"
+    return " "
+
+
+# ---------------------------------------------------------------------------------------------
+# Math.
+
+
+def _math_text(tex: str) -> str:
+    """A readable Unicode approximation of a math formula, for the plain-text variant."""
+    toks = _MATH_TOKEN.findall(tex)
+    out: list[str] = []
+    _math_seq(toks, 0, out, False)
+    return _WS.sub(" ", "".join(out)).strip()
+
+
+def _math_arg(toks: list[str], i: int) -> tuple[str, int]:
+    """One argument: a braced group or a single token. Returns (text, next index)."""
+    n = len(toks)
+    while i < n and toks[i].isspace():
+        i += 1
+    if i >= n:
+        return "", i
+    if toks[i] == "{":
+        out: list[str] = []
+        i = _math_seq(toks, i + 1, out, True)
+        return "".join(out), i
+    out1: list[str] = []
+    tok = toks[i]
+    if tok.startswith("\\"):
+        _math_seq(toks[i : i + 1], 0, out1, False)
+        return "".join(out1), i + 1
+    if tok in ("_", "^", "}"):
+        return "", i + 1
+    # A plain run: only its first character is the argument.
+    if len(tok) > 1:
+        toks[i] = tok[1:]
+        return tok[0], i
+    return tok, i + 1
+
+
+def _math_seq(toks: list[str], i: int, out: list[str], in_group: bool) -> int:
+    n = len(toks)
+    while i < n:
+        tok = toks[i]
+        i += 1
+        c = tok[0]
+        if c == "}":
+            if in_group:
+                return i
+            continue
+        if c == "{":
+            i = _math_seq(toks, i, out, True)
+            continue
+        if c == "_" or c == "^":
+            arg, i = _math_arg(toks, i)
+            ok = _SUB_OK if c == "_" else _SUP_OK
+            if arg and all(ch in ok for ch in arg):
+                out.append(arg.translate(_SUBSCRIPTS if c == "_" else _SUPERSCRIPTS))
+            else:
+                out.append(arg)
+            continue
+        if c == "\\":
+            name = tok[1:]
+            if not name:
+                continue
+            if name in _MATH_SPACES:
+                out.append(_MATH_SPACES[name])
+            elif name in _MATH_DROP:
+                pass
+            elif name in _MATH_FUNCTIONS:
+                out.append(f" {name} ")
+            elif name in _MATH_FONTS:
+                arg, i = _math_arg(toks, i)
+                out.append(arg)
+            elif name in _MATH_ACCENTS:
+                arg, i = _math_arg(toks, i)
+                if arg:
+                    out.append(unicodedata.normalize("NFC", arg[0] + _MATH_ACCENTS[name]) + arg[1:])
+            elif name == "frac" or name == "dfrac" or name == "tfrac":
+                num, i = _math_arg(toks, i)
+                den, i = _math_arg(toks, i)
+                num = num if len(num) <= 1 else f"({num})"
+                den = den if len(den) <= 1 else f"({den})"
+                out.append(f"{num}/{den}")
+            elif name == "sqrt":
+                arg, i = _math_arg(toks, i)
+                out.append("√" + (arg if len(arg) <= 1 else f"({arg})"))
+            elif name in _MATH_SYMBOLS:
+                out.append(_MATH_SYMBOLS[name])
+            elif name in _LETTER_MACROS:
+                out.append(_LETTER_MACROS[name])
+            # Anything else: drop the name, keep what follows.
+            continue
+        if c.isspace():
+            out.append(" ")
+            continue
+        out.append(tok)
+    return i
+
+
+def _sanitize_mathml(ml: str, st: _State) -> str:
+    """Rebuild latex2mathml output with allowlisted elements and attributes, escaped text."""
+    out: list[str] = []
+    stack: list[str] = []
+    pos = 0
+    for m in _ML_TAG.finditer(ml):
+        if m.start() > pos:
+            out.append(_ml_text(ml[pos : m.start()], st))
+        pos = m.end()
+        closing, name, attrs, selfclosing = m.groups()
+        if name not in _MATHML_ELEMENTS:
+            out.append(_esc(m.group()))
+            continue
+        if closing:
+            if stack and stack[-1] == name:
+                stack.pop()
+                out.append(f"</{name}>")
+            continue
+        kept = []
+        for a in _ML_ATTR.finditer(attrs):
+            key, value = a.group(1), a.group(2)
+            if key in _MATHML_ATTRS:
+                kept.append(f' {key}="{_esc(_html.unescape(value))}"')
+            elif key == "xmlns" and value == _MATHML_NS:
+                kept.append(f' xmlns="{_MATHML_NS}"')
+        attr_text = "".join(kept)
+        if selfclosing:
+            out.append(f"<{name}{attr_text}/>")
+        else:
+            stack.append(name)
+            out.append(f"<{name}{attr_text}>")
+    if pos < len(ml):
+        out.append(_ml_text(ml[pos:], st))
+    while stack:
+        out.append(f"</{stack.pop()}>")
+    return "".join(out)
+
+
+def _ml_text(text: str, st: _State) -> str:
+    if "&" in text:
+        text = _html.unescape(text)
+    if "\\" in text:
+        for cmd in _BS_CMD.findall(text):
+            st.unknown.setdefault(cmd, None)
+        text = _BS_CMD.sub("", text)
+        text = text.replace("\\", "\\" + _WJ)
+    return _esc(text)
+
+
+def _emit_math(tex: str, display: bool, st: _State) -> None:
+    body = tex.strip()
+    if not body:
+        return
+    if body in ("<", ">"):
+        # "{$<$}math{$>$}": escaped MathML from an export, shown as the text it is.
+        st.h.append(_esc(body))
+        st.t.append(body)
+        return
+    text = _math_text(body)
+    try:
+        ml = _latex2mathml(body, display="block" if display else "inline")
+    except Exception:  # latex2mathml raises many types on malformed input; fall back to text.
+        ml = ""
+    if ml.startswith("<math"):
+        st.h.append(_sanitize_mathml(ml, st))
+        st.has_math = True
+    else:
+        st.h.append(f'<span class="math">{_esc(text)}</span>')
+    st.t.append(text)
+
+
+# ---------------------------------------------------------------------------------------------
+# The tokenizer.
+
+_ROOT, _BRACE, _TAG, _LINK = 0, 1, 2, 3
+_UNDOTTED = {"ı": "i", "ȷ": "j"}
+
+
+class _Frame:
+    """An open group: a brace group, an inline HTML tag, or a link; closers run when it ends."""
+
+    __slots__ = ("closers", "kind", "tag")
+
+    def __init__(self, kind: int, tag: str = "") -> None:
+        self.kind = kind
+        self.tag = tag
+        self.closers: list[tuple[str, str]] = []
+
+
+class _State:
+    """Per-call output buffers; lives only for one ``convert`` call."""
+
+    __slots__ = ("bare_percent", "h", "has_math", "links", "stack", "t", "unknown")
+
+    def __init__(self) -> None:
+        self.h: list[str] = []
+        self.t: list[str] = []
+        self.unknown: dict[str, None] = {}
+        self.has_math = False
+        self.bare_percent = False
+        self.stack: list[_Frame] = [_Frame(_ROOT)]
+        self.links = 0
+
+    def close_frame(self) -> None:
+        frame = self.stack.pop()
+        for html_close, text_close in reversed(frame.closers):
+            self.h.append(html_close)
+            if text_close:
+                self.t.append(text_close)
+        if frame.kind == _LINK:
+            self.links -= 1
+
+
+def _render(s: str, st: _State) -> None:
+    """Tokenize ``s`` and append its HTML and text to ``st``."""
+    h = st.h
+    t = st.t
+    n = len(s)
+    i = 0
+    search = _SPECIAL.search
+    while i < n:
+        m = search(s, i)
+        if m is None:
+            chunk = s[i:]
+            h.append(chunk)
+            t.append(chunk)
+            break
+        j = m.start()
+        if j > i:
+            chunk = s[i:j]
+            h.append(chunk)
+            t.append(chunk)
+        c = s[j]
+        i = j + 1
+        if c == "\\":
+            i = _macro(s, i, st)
+        elif c == "{":
+            st.stack.append(_Frame(_BRACE))
+        elif c == "}":
+            if any(f.kind != _ROOT and f.kind != _TAG for f in st.stack):
+                while True:
+                    kind = st.stack[-1].kind
+                    st.close_frame()
+                    if kind in (_BRACE, _LINK):
+                        break
+            # An unmatched "}" is dropped.
+        elif c == "$":
+            i = _dollar(s, j, st)
+        elif c == "~":
+            h.append("\u00a0")
+            t.append("\u00a0")
+        elif c == "-":  # "--" or "---"
+            if s.startswith("---", j):
+                h.append("\u2014")
+                t.append("\u2014")
+                i = j + 3
+            else:
+                h.append("\u2013")
+                t.append("\u2013")
+                i = j + 2
+        elif c == "'":
+            if s.startswith("''", j):
+                h.append("\u201d")
+                t.append("\u201d")
+                i = j + 2
+            else:
+                h.append("\u2019")
+                t.append("\u2019")
+        elif c == "`":
+            if s.startswith("``", j):
+                h.append("\u201c")
+                t.append("\u201c")
+                i = j + 2
+            else:
+                h.append("\u2018")
+                t.append("\u2018")
+        elif c == '"':
+            h.append("&quot;")
+            t.append('"')
+        elif c == "<":
+            i = _angle(s, j, st)
+        elif c == ">":
+            h.append("&gt;")
+            t.append(">")
+        elif c == "&":
+            em = _ENTITY.match(s, j)
+            if em is not None:
+                ch = _html.unescape(em.group())
+                h.append(_esc(ch))
+                t.append(ch)
+                i = em.end()
+            else:
+                h.append("&amp;")
+                t.append("&")
+        elif c == "%":
+            h.append("%")
+            t.append("%")
+            st.bare_percent = True
+
+
+def _angle(s: str, j: int, st: _State) -> int:
+    """``<`` at ``s[j]``: an allowlisted inline HTML tag, a line break, or an escaped char."""
+    m = _HTML_TAG.match(s, j)
+    if m is not None:
+        tag = m.group(2).lower()
+        if not m.group(1):
+            frame = _Frame(_TAG, tag)
+            frame.closers.append((f"</{tag}>", ""))
+            st.stack.append(frame)
+            st.h.append(f"<{tag}>")
+        else:
+            top = st.stack[-1]
+            if top.kind == _TAG and top.tag == tag:
+                st.close_frame()
+        return m.end()
+    m = _HTML_BR.match(s, j)
+    if m is not None:
+        st.h.append(" ")
+        st.t.append(" ")
+        return m.end()
+    st.h.append("&lt;")
+    st.t.append("<")
+    return j + 1
+
+
+def _dollar(s: str, j: int, st: _State) -> int:
+    """``$`` at ``s[j]``: inline or display math; an unterminated ``$`` is a literal dollar."""
+    if s.startswith("$$", j):
+        end = s.find("$$", j + 2)
+        if end >= 0:
+            _emit_math(s[j + 2 : end], True, st)
+            return end + 2
+    else:
+        k = j + 1
+        while True:
+            end = s.find("$", k)
+            if end < 0:
+                break
+            if s[end - 1] == "\\":
+                k = end + 1
+                continue
+            _emit_math(s[j + 1 : end], False, st)
+            return end + 1
+    st.h.append("$")
+    st.t.append("$")
+    return j + 1
+
+
+def _macro(s: str, i: int, st: _State) -> int:
+    """A backslash was at ``s[i-1]``: handle the command and return where to continue."""
+    n = len(s)
+    if i >= n:
+        return i  # trailing backslash: nothing to show
+    h = st.h
+    t = st.t
+    c = s[i]
+    if not ("a" <= c <= "z" or "A" <= c <= "Z"):
+        # Control symbol.
+        i += 1
+        if c in _ACCENTS:
+            return _accent(s, i, c, st)
+        if c in "&%$#_{}":
+            h.append(_esc(c))
+            t.append(c)
+        elif c == " " or c == "\n" or c == "\t" or c == "\\":
+            h.append(" ")
+            t.append(" ")
+        elif c == ",":
+            h.append("\u2009")
+            t.append("\u2009")
+        elif c in ";:>":
+            h.append(" ")
+            t.append(" ")
+        elif c in "/-@!":
+            pass
+        elif c == "(":
+            end = s.find("\\)", i)
+            end = n if end < 0 else end
+            _emit_math(s[i:end], False, st)
+            return end + 2
+        elif c == "[":
+            end = s.find("\\]", i)
+            end = n if end < 0 else end
+            _emit_math(s[i:end], True, st)
+            return end + 2
+        elif c in ")]":
+            pass
+        else:
+            st.unknown.setdefault("\\" + c, None)
+            if not c.isspace():
+                h.append(_esc(c))
+                t.append(c)
+        return i
+    m = _LETTERS_RE.match(s, i)
+    assert m is not None
+    name = m.group()
+    j = m.end()
+    k = _SPACES_RE.match(s, j).end()  # type: ignore[union-attr]
+    if name in _SYMBOL_MACROS:
+        out = _SYMBOL_MACROS[name]
+        if out == "\\":
+            h.append("\\")
+            t.append("\\")
+            return j
+        h.append(_esc(out))
+        t.append(out)
+        if k < n and s.startswith("{}", k):
+            return k + 2
+        return j
+    if name in _ARG_MARKUP:
+        hopen, hclose, topen, tclose = _ARG_MARKUP[name]
+        if k < n and s[k] == "{":
+            frame = _Frame(_BRACE)
+            frame.closers.append((hclose, tclose))
+            st.stack.append(frame)
+            h.append(hopen)
+            if topen:
+                t.append(topen)
+            return k + 1
+        return k
+    if name in _LETTER_MACROS:
+        out = _LETTER_MACROS[name]
+        h.append(out)
+        t.append(out)
+        return k
+    if name in _ACCENTS:
+        return _accent(s, k, name, st)
+    if name in _SWITCHES:
+        hopen, hclose = _SWITCHES[name]
+        h.append(hopen)
+        st.stack[-1].closers.append((hclose, ""))
+        return k
+    if name in _IGNORED:
+        return k
+    if name in _DROP_ARG:
+        if k < n and s[k] == "{":
+            return _match_brace(s, k) + 1
+        return k
+    if name == "url" or name == "href" or name == "path":
+        return _link(s, name, k, st)
+    if name in _TEXT_SYMBOLS:
+        out = _TEXT_SYMBOLS[name]
+        h.append(_esc(out))
+        t.append(out)
+        return k if name[0].islower() and len(out) == 1 and out.isalpha() else j
+    if name in _MATH_SYMBOLS:
+        out = _MATH_SYMBOLS[name]
+        h.append(_esc(out))
+        t.append(out)
+        return j
+    st.unknown.setdefault("\\" + name, None)
+    return k
+
+
+def _accent(s: str, i: int, cmd: str, st: _State) -> int:
+    """Accent command ``cmd`` whose argument starts at ``s[i]``."""
+    n = len(s)
+    mark = _ACCENTS[cmd]
+    while i < n and s[i] in " \t\n\r":
+        i += 1
+    if i >= n:
+        alone = _ACCENT_ALONE[cmd]
+        st.h.append(_esc(alone))
+        st.t.append(alone)
+        return i
+    c = s[i]
+    base: str
+    if c == "{":
+        end = _match_brace(s, i)
+        inner = s[i + 1 : end].strip()
+        nxt = end + 1
+        if len(inner) == 1 and inner not in "\\{}$%~<>&":
+            base = inner
+        elif inner in ("\\i", "\\j", "{\\i}", "{\\j}", "\\i{}", "\\j{}"):
+            base = "ı" if "i" in inner else "ȷ"
+        elif not inner:
+            base = ""
+        else:
+            sub = _State()
+            _render(inner, sub)
+            while len(sub.stack) > 1:
+                sub.close_frame()
+            for name in sub.unknown:
+                st.unknown.setdefault(name, None)
+            st.bare_percent = st.bare_percent or sub.bare_percent
+            base = _WS.sub(" ", "".join(sub.t)).strip()
+    elif c == "\\":
+        m = _LETTERS_RE.match(s, i + 1)
+        if m is not None and m.group() in ("i", "j"):
+            base = "ı" if m.group() == "i" else "ȷ"
+            nxt = m.end()
+            if s.startswith("{}", nxt):
+                nxt += 2
+        else:
+            # An accent on something complicated: show the accent, let the rest render.
+            alone = _ACCENT_ALONE[cmd]
+            st.h.append(_esc(alone))
+            st.t.append(alone)
+            return i
+    elif c in "}$%<>&":
+        alone = _ACCENT_ALONE[cmd]
+        st.h.append(_esc(alone))
+        st.t.append(alone)
+        return i
+    else:
+        base = c
+        nxt = i + 1
+    if not base:
+        out = _ACCENT_ALONE[cmd]
+    else:
+        # An accent on a dotless i/j means an accented i/j ("\\=\\i" is ī).
+        first = _UNDOTTED.get(base[0], base[0])
+        out = unicodedata.normalize("NFC", first + mark) + base[1:]
+    st.h.append(_esc(out))
+    st.t.append(out)
+    return nxt
+
+
+def _link(s: str, name: str, k: int, st: _State) -> int:
+    """``\\url{..}``, ``\\path{..}``, ``\\href{url}{text}``; a link only for safe URLs."""
+    n = len(s)
+    if k >= n or s[k] != "{":
+        return k
+    end = _match_brace(s, k)
+    url = _unescape_url(s[k + 1 : end])
+    if "\\" in url or "{" in url:
+        # Not a plain URL: render the argument as ordinary text.
+        return k
+    nxt = end + 1
+    href = _safe_url(url)
+    if name == "href":
+        m = _SPACES_RE.match(s, nxt)
+        after = m.end() if m is not None else nxt
+        if after < n and s[after] == "{":
+            if href is not None and st.links == 0:
+                frame = _Frame(_LINK)
+                frame.closers.append(("</a>", ""))
+                st.stack.append(frame)
+                st.links += 1
+                st.h.append(f'<a href="{_esc(href)}">')
+            else:
+                st.stack.append(_Frame(_BRACE))
+            return after + 1
+    if href is not None and st.links == 0:
+        st.h.append(f'<a href="{_esc(href)}">{_esc(url)}</a>')
+    else:
+        st.h.append(_esc(url))
+    st.t.append(url)
+    return nxt
+
+
+# ---------------------------------------------------------------------------------------------
+# Public entry point.
+
+
+def convert(source: str) -> Rendered:
+    """Convert one BibTeX field value (LaTeX) into safe HTML and plain text."""
+    if _FAST_SPECIAL.search(source) is None:
+        plain = _WS.sub(" ", source).strip(" ")
+        return Rendered(plain, plain, (), False, False)
+    try:
+        return _convert(source)
+    except Exception:  # a safety net: a page must build even if some value defeats the parser
+        return _fallback(source)
+
+
+def _convert(source: str) -> Rendered:
+    st = _State()
+    _render(_repair(source), st)
+    while st.stack:
+        st.close_frame()
+    html = _WS.sub(" ", "".join(st.h)).strip(" ")
+    text = _WS.sub(" ", "".join(st.t)).strip(" ")
+    if "\\" in text:
+        text = _BS_LETTER.sub("\\\\" + _WJ, text)
+        html = _BS_LETTER_HTML.sub("\\\\" + _WJ, html)
+    return Rendered(html, text, tuple(st.unknown), st.has_math, st.bare_percent)
+
+
+_BS_LETTER = re.compile(r"\\(?=[A-Za-z])")
+_BS_LETTER_HTML = re.compile(r"\\(?=[A-Za-z<])")
+_FALLBACK_STRIP = re.compile(r"\\[A-Za-z]+|[\\{}$]")
+
+
+def _fallback(source: str) -> Rendered:
+    """Last resort when the tokenizer fails: the text with all LaTeX syntax removed."""
+    text = _WS.sub(" ", _FALLBACK_STRIP.sub("", source)).strip(" ")
+    return Rendered(_esc(text), text, (), False, "%" in source)
