@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator.assemble import assemble_site
 from generator.bibtex import read_papers
 from generator.config import load_config
 from generator.errors import Problem, ScholarpageError, Warnings
-from generator.output import check_output_dir, write_site
+from generator.model import BadgeSpec, BibSource, Paper
+from generator.output import check_output_dir, sync_site, write_site
 from generator.profile import read_profile
 from generator.render import render_site
 from generator.theme import load_theme
@@ -25,6 +27,48 @@ class BuildResult:
     files: int
     papers: int
     warnings: tuple[Problem, ...]
+    changed: tuple[str, ...] = ()
+
+
+@dataclass
+class BuildCache:
+    """Parsed inputs kept in memory between rebuilds (serve), so a template, CSS or site.yaml
+    edit does not re-parse BibTeX. Keyed by the files' bytes, not their mtimes, so an edit is
+    never missed; only the latest entry is kept."""
+
+    papers: dict[object, tuple[tuple[Paper, ...], tuple[Problem, ...]]] = field(
+        default_factory=dict
+    )
+
+
+def _read_papers_cached(
+    sources: tuple[BibSource, ...],
+    badges: tuple[BadgeSpec, ...],
+    warnings: Warnings,
+    cache: BuildCache | None,
+) -> tuple[Paper, ...]:
+    if cache is None:
+        return read_papers(sources, badges, warnings)
+    digests: list[tuple[str, str | None, str]] = []
+    for source in sources:
+        try:
+            digest = hashlib.blake2b(source.path.read_bytes(), digest_size=16).hexdigest()
+        except OSError:
+            digest = "missing"
+        digests.append((str(source.path), source.encoding, digest))
+    key = (tuple(digests), badges)
+    hit = cache.papers.get(key)
+    if hit is not None:
+        for problem in hit[1]:
+            warnings.add(problem)
+        return hit[0]
+    mine = Warnings()
+    papers = read_papers(sources, badges, mine)
+    cache.papers.clear()
+    cache.papers[key] = (papers, mine.items)
+    for problem in mine.items:
+        warnings.add(problem)
+    return papers
 
 
 def reference_date(today: dt.date | None, env: Mapping[str, str]) -> dt.date:
@@ -49,14 +93,20 @@ def build_site(
     theme: str | None = None,
     strict: bool = False,
     env: Mapping[str, str] | None = None,
+    cache: BuildCache | None = None,
+    incremental: bool = False,
 ) -> BuildResult:
-    """Build SITE_DIR into its output folder; on any error the previous output stays as it was."""
+    """Build SITE_DIR into its output folder; on any error the previous output stays as it was.
+
+    `cache` reuses parsed inputs across calls; `incremental` updates the output folder in place,
+    rewriting only changed files (serve, which keeps serving it), instead of swapping it whole.
+    """
     warnings = Warnings()
     config = load_config(site_dir, warnings, base_url=base_url, theme=theme, output=output)
     check_output_dir(config.output, config.site_dir)
     chosen_theme = load_theme(config.theme, config.site_dir, config.config_file)
     profile = read_profile(config.profile)
-    papers = read_papers(config.bibliography, config.paper_badges, warnings)
+    papers = _read_papers_cached(config.bibliography, config.paper_badges, warnings, cache)
     site = assemble_site(
         config, profile, papers, reference_date(config.today, os.environ if env is None else env)
     )
@@ -68,6 +118,10 @@ def build_site(
                 for p in warnings.items
             )
         )
-    write_site(outputs, config.output, config.site_dir)
+    if incremental:
+        changed = sync_site(outputs, config.output, config.site_dir)
+    else:
+        write_site(outputs, config.output, config.site_dir)
+        changed = tuple(o.path for o in outputs)
     pages = sum(1 for o in outputs if o.path.endswith(".html"))
-    return BuildResult(config.output, pages, len(outputs), len(papers), warnings.items)
+    return BuildResult(config.output, pages, len(outputs), len(papers), warnings.items, changed)

@@ -91,3 +91,54 @@ def write_site(outputs: tuple[Output, ...], out_dir: Path, site_dir: Path) -> No
             f"cannot write the site: {exc.strerror or exc}", file=Path(exc.filename or out_dir)
         ) from None
     shutil.rmtree(old, ignore_errors=True)
+
+
+def sync_site(outputs: tuple[Output, ...], out_dir: Path, site_dir: Path) -> tuple[str, ...]:
+    """Update `out_dir` in place to hold exactly `outputs`; return the paths that changed.
+
+    Used by serve, which keeps serving the folder while it rebuilds: only files whose bytes
+    differ are replaced (each atomically), files no longer produced are deleted, and deleting
+    happens only in a folder that carries our marker, so a user's files are never touched.
+    """
+    check_output_dir(out_dir, site_dir)
+    out_dir = out_dir.resolve()
+    wanted: dict[PurePosixPath, bytes] = {}
+    for output in outputs:
+        rel = _safe_relpath(output.path)
+        if rel in wanted or rel == PurePosixPath(MARKER):
+            raise ScholarpageError.single(
+                f"two pages would be written to the same file: {output.path}",
+                hint="two entries have keys that give the same path; rename one",
+            )
+        wanted[rel] = output.content
+    changed: list[str] = []
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        marker = out_dir / MARKER
+        if not marker.is_file():
+            marker.write_bytes(MARKER_TEXT)
+        for rel, content in wanted.items():
+            target = out_dir / rel
+            try:
+                if target.stat().st_size == len(content) and target.read_bytes() == content:
+                    continue
+            except OSError:
+                pass
+            target.parent.mkdir(parents=True, exist_ok=True)
+            temp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+            temp.write_bytes(content)
+            os.replace(temp, target)
+            changed.append(rel.as_posix())
+        for path in sorted(out_dir.rglob("*"), reverse=True):
+            rel = PurePosixPath(path.relative_to(out_dir).as_posix())
+            if path.is_dir() and not path.is_symlink():
+                if not any(path.iterdir()):
+                    path.rmdir()
+            elif rel not in wanted and rel != PurePosixPath(MARKER):
+                path.unlink()
+                changed.append(rel.as_posix())
+    except OSError as exc:
+        raise ScholarpageError.single(
+            f"cannot write the site: {exc.strerror or exc}", file=Path(exc.filename or out_dir)
+        ) from None
+    return tuple(changed)
