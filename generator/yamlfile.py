@@ -67,8 +67,13 @@ def read_yaml(path: Path, *, what: str) -> YamlDoc:
         data = yaml.safe_load(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
         problem = exc.problem or "invalid YAML"
+        if exc.context and exc.context_mark is not None:
+            problem += f" ({exc.context} started at line {exc.context_mark.line + 1})"
+            if "<stream end>" in problem:
+                # the end of the file says nothing; the construct left open is what to fix
+                mark = exc.context_mark
+        line = mark.line + 1 if mark is not None else None
         raise ScholarpageError.single(
             f"YAML syntax error: {problem}",
             file=path,
