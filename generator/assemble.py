@@ -7,7 +7,7 @@ import re
 import unicodedata
 from collections import Counter
 
-from generator.model import Metric, Paper, Profile, Site, SiteConfig
+from generator.model import Metric, Page, Paper, Person, Profile, Site, SiteConfig
 
 MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -102,10 +102,44 @@ def format_date(paper: Paper, reference: dt.date) -> str:
     return f"{month} {date.day}, {date.year}"
 
 
+def name_key(name: str) -> str:
+    """Accent-, case- and punctuation-insensitive form of a name: "Núñez, L." -> "nunez l".
+
+    "Last, First" is turned around first, so it matches "First Last".
+    """
+    if name.count(",") == 1:
+        last, first = (part.strip() for part in name.split(","))
+        name = f"{first} {last}"
+    ascii_name = unicodedata.normalize("NFKD", name)
+    ascii_name = "".join(c for c in ascii_name if not unicodedata.combining(c))
+    return " ".join(re.sub(r"[^\w]+", " ", ascii_name.casefold()).split())
+
+
+def owner_keys(profile: Profile) -> frozenset[str]:
+    """The owner's name and aliases in matching form (what author names are compared with)."""
+    keys = {name_key(n) for n in (profile.name, *profile.aliases)}
+    return frozenset(k for k in keys if k)
+
+
+def owner_positions(paper: Paper, keys: frozenset[str]) -> tuple[int, ...]:
+    """Indices of the paper's authors who are the site's owner (usually none or one)."""
+
+    def forms(person: Person) -> set[str]:
+        first_last = " ".join(p for p in (person.first, person.von, person.last) if p)
+        return {name_key(person.text), name_key(first_last)}
+
+    return tuple(i for i, person in enumerate(paper.authors) if forms(person) & keys)
+
+
 def assemble_site(
-    config: SiteConfig, profile: Profile, papers: tuple[Paper, ...], reference_date: dt.date
+    config: SiteConfig,
+    profile: Profile,
+    papers: tuple[Paper, ...],
+    reference_date: dt.date,
+    pages: tuple[Page, ...] = (),
 ) -> Site:
     ordered = sort_papers(papers, config.sort)
+    keys = owner_keys(profile)
     return Site(
         config=config,
         profile=profile,
@@ -114,4 +148,6 @@ def assemble_site(
         metrics=compute_metrics(profile, papers),
         category=main_category(profile, papers),
         reference_date=reference_date,
+        pages=tuple(sorted(pages, key=lambda p: (p.nav_order, p.title.casefold(), p.slug))),
+        owner_authors=tuple(owner_positions(p, keys) for p in ordered),
     )

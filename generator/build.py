@@ -6,15 +6,16 @@ import datetime as dt
 import hashlib
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from generator.assemble import assemble_site
 from generator.bibtex import read_papers
-from generator.config import load_config
+from generator.config import check_theme_options, load_config
 from generator.errors import Problem, ScholarpageError, Warnings
 from generator.model import BadgeSpec, BibSource, Paper
 from generator.output import check_output_dir, sync_site, write_site
+from generator.pages import read_pages
 from generator.profile import read_profile
 from generator.render import render_site
 from generator.theme import load_theme
@@ -104,11 +105,19 @@ def build_site(
     warnings = Warnings()
     config = load_config(site_dir, warnings, base_url=base_url, theme=theme, output=output)
     check_output_dir(config.output, config.site_dir)
-    chosen_theme = load_theme(config.theme, config.site_dir, config.config_file)
+    chosen_theme = load_theme(config.theme, config.site_dir, config.config_file, warnings)
+    config = replace(
+        config, theme_options=check_theme_options(config, chosen_theme.specs, warnings)
+    )
     profile = read_profile(config.profile)
     papers = _read_papers_cached(config.bibliography, config.paper_badges, warnings, cache)
+    pages = read_pages(config.site_dir, warnings)
     site = assemble_site(
-        config, profile, papers, reference_date(config.today, os.environ if env is None else env)
+        config,
+        profile,
+        papers,
+        reference_date(config.today, os.environ if env is None else env),
+        pages,
     )
     outputs = render_site(site, chosen_theme)
     if strict and len(warnings):

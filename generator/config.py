@@ -15,7 +15,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from generator.errors import Problem, ScholarpageError, Warnings
-from generator.model import BadgeSpec, BibSource, SiteConfig
+from generator.model import BadgeSpec, BibSource, SiteConfig, ThemeOption
+from generator.theme import check_option_value
 from generator.yamlfile import YamlDoc, read_yaml
 
 CONFIG_NAME = "site.yaml"
@@ -245,4 +246,54 @@ def load_config(
         max_authors=values["max_authors"],
         sort=values["sort"],
         theme_options=tuple(sorted(values["theme_options"].items())),
+        theme_option_lines=tuple(
+            (str(k), line)
+            for k in values["theme_options"]
+            if (line := doc.line(("theme_options", k))) is not None
+        ),
     )
+
+
+def check_theme_options(
+    config: SiteConfig, specs: tuple[ThemeOption, ...], warnings: Warnings
+) -> tuple[tuple[str, object], ...]:
+    """site.yaml's `theme_options` checked against the theme's declared options, defaults filled.
+
+    Runs once the theme is known (after load_config). Like site.yaml keys: an unknown option is a
+    warning with a did-you-mean, a value of the wrong type an error; all problems at once.
+    """
+    lines = dict(config.theme_option_lines)
+    known = {spec.name: spec for spec in specs}
+    given = dict(config.theme_options)
+    problems: list[Problem] = []
+    for key in given:
+        if key not in known:
+            warnings.warn(
+                "unknown theme option (ignored)",
+                file=config.config_file,
+                line=lines.get(key),
+                key=f"theme_options.{key}",
+                hint=_did_you_mean(key, list(known))
+                or f"theme '{config.theme}' options: {', '.join(known) or 'none'}",
+            )
+    values: dict[str, object] = {}
+    for name, spec in known.items():
+        if name not in given:
+            values[name] = spec.default
+            continue
+        value, error = check_option_value(spec, given[name])
+        if error:
+            where = f" (declared in {spec.file}:{spec.line})" if spec.file else ""
+            problems.append(
+                Problem(
+                    error,
+                    config.config_file,
+                    lines.get(name),
+                    f"theme_options.{name}",
+                    (spec.doc + where).strip() or None,
+                )
+            )
+        values[name] = value
+    if problems:
+        raise ScholarpageError(tuple(problems))
+    return tuple(sorted(values.items()))

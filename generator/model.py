@@ -55,6 +55,8 @@ class SiteConfig:
     max_authors: int
     sort: str
     theme_options: tuple[tuple[str, object], ...] = ()
+    # line of each theme_options key in site.yaml, for problems found once the theme is known
+    theme_option_lines: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +183,42 @@ class Site:
     metrics: tuple[Metric, ...]
     category: str | None
     reference_date: dt.date
+    pages: tuple[Page, ...] = ()
+    # per paper (same order as `papers`): indices of the authors who are the site's owner
+    owner_authors: tuple[tuple[int, ...], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ThemeOption:
+    """One option a theme declares in theme.yaml: its type, default and where it was declared.
+
+    Kinds: bool, int, str, color (#rgb / #rrggbb), choice (one of `choices`), list (of text,
+    each one of `choices` when given). `nullable` options accept null (meaning "not set").
+    """
+
+    name: str
+    kind: str
+    default: object
+    doc: str = ""
+    choices: tuple[str, ...] = ()
+    nullable: bool = False
+    file: Path | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A Markdown page from content/pages/*.md, rendered to safe HTML."""
+
+    source: Path
+    slug: str
+    title: str
+    html: str
+    text: str
+    nav: bool = True
+    nav_order: int = 100
+    template: str = "page.html"
+    description: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ from markupsafe import Markup
 from generator import __version__
 from generator.assemble import format_date
 from generator.errors import ScholarpageError
-from generator.model import Output, Paper, Site
+from generator.model import Output, Page, Paper, Site
 from generator.theme import Theme
 from generator.urls import absolute, relative, safe_url
 
@@ -33,14 +33,91 @@ def _initials(name: str) -> str:
     return "".join(p[0].upper() for p in (parts[:1] + parts[-1:] if len(parts) > 1 else parts))
 
 
-def _authors_html(paper: Paper, limit: int) -> Markup:
-    names = [Markup(a.html) for a in paper.authors]
+def _authors_html(
+    paper: Paper, limit: int, owner: tuple[int, ...] = (), keep_owner: bool = False
+) -> Markup:
+    """Author list, the owner in <strong class="me">; "et al." past `limit` authors.
+
+    With `keep_owner`, an owner past the limit stays visible: "A, B, C, …, Owner et al."
+    """
+    names = [
+        Markup('<strong class="me">{}</strong>').format(Markup(a.html))
+        if i in owner
+        else Markup(a.html)
+        for i, a in enumerate(paper.authors)
+    ]
     shown = names[:limit]
-    truncated = len(names) > limit or paper.others
+    hidden_after = len(names) > limit
+    late = [i for i in owner if i >= limit]
+    if keep_owner and late:
+        if late[0] > limit:
+            shown.append(Markup("…"))
+        shown.append(names[late[0]])
+        hidden_after = len(names) > late[0] + 1
+    truncated = hidden_after or paper.others
     out = Markup(", ").join(shown)
     if truncated:
         out += Markup(" et al.") if shown else Markup("et al.")
     return out
+
+
+TYPE_LABELS = {
+    "article": "Journal article",
+    "inproceedings": "Conference paper",
+    "conference": "Conference paper",
+    "incollection": "Book chapter",
+    "inbook": "Book chapter",
+    "book": "Book",
+    "phdthesis": "Thesis",
+    "mastersthesis": "Thesis",
+    "thesis": "Thesis",
+    "techreport": "Report",
+    "report": "Report",
+    "misc": "Other",
+    "unpublished": "Preprint",
+    "online": "Preprint",
+}
+
+
+def paper_type(paper: Paper) -> tuple[str, str]:
+    """(filter value, label): an arXiv entry without a venue is a preprint, whatever its type."""
+    if paper.arxiv_id and paper.venue is None:
+        return "preprint", "Preprint"
+    label = TYPE_LABELS.get(paper.entry_type, paper.entry_type.capitalize())
+    return label.lower().replace(" ", "-"), label
+
+
+def without_fields(bibtex: str, drop: frozenset[str]) -> str:
+    """The BibTeX entry minus the named fields (for "copy BibTeX": no abstract, no site badges).
+
+    Splits the body on top-level commas, so braces and quotes inside values are respected; an
+    entry it cannot follow is returned unchanged rather than mangled.
+    """
+    start = min((i for i in (bibtex.find("{"), bibtex.find("(")) if i >= 0), default=-1)
+    first_comma = bibtex.find(",", start)
+    if start < 0 or first_comma < 0:
+        return bibtex
+    parts: list[str] = []
+    depth, quoted, begin, end = 0, False, first_comma + 1, -1
+    for i in range(first_comma + 1, len(bibtex)):
+        char = bibtex[i]
+        if char == "{":
+            depth += 1
+        elif char in "})" and depth == 0 and not quoted:
+            end = i
+            break
+        elif char == "}":
+            depth -= 1
+        elif char == '"' and depth == 0:
+            quoted = not quoted
+        elif char == "," and depth == 0 and not quoted:
+            parts.append(bibtex[begin:i])
+            begin = i + 1
+    if end < 0:
+        return bibtex
+    parts.append(bibtex[begin:end])
+    kept = [p for p in parts if p.split("=", 1)[0].strip().lower() not in drop]
+    return bibtex[: first_comma + 1] + ",".join(kept) + bibtex[end:]
 
 
 def _number(value: float, decimals: int) -> str:
@@ -65,9 +142,26 @@ def _paper_links(paper: Paper) -> list[dict[str, str]]:
     return links
 
 
-def paper_context(site: Site, paper: Paper, slug: str) -> dict[str, Any]:
+def _shown_badges(options: Mapping[str, Any]) -> frozenset[str] | None:
+    """The theme option `badges` (metric keys/labels, badge fields) in matching form; None: all."""
+    chosen = options.get("badges")
+    if chosen is None:
+        return None
+    return frozenset(str(b).casefold() for b in chosen)
+
+
+def paper_context(
+    site: Site, paper: Paper, slug: str, owner: tuple[int, ...] = ()
+) -> dict[str, Any]:
     """What a template may read about one paper (see docs/themes.md)."""
     config = site.config
+    options = dict(config.theme_options)
+    chosen_limit = options.get("max_authors")
+    limit = (
+        chosen_limit if isinstance(chosen_limit, int) and chosen_limit > 0 else config.max_authors
+    )
+    keep_owner = bool(options.get("keep_owner", True))
+    shown_badges = _shown_badges(options)
     specs = {spec.field: spec for spec in config.paper_badges}
     badges = [
         {
@@ -77,7 +171,12 @@ def paper_context(site: Site, paper: Paper, slug: str) -> dict[str, Any]:
             "display": _number(value, specs[name].decimals),
         }
         for name, value in paper.badges
+        if shown_badges is None
+        or name in shown_badges
+        or specs[name].label.casefold() in shown_badges
     ]
+    type_value, type_label = paper_type(paper)
+    drop = frozenset({"abstract", "selected", "citations", *specs})
     return {
         "key": paper.key,
         "slug": slug,
@@ -85,10 +184,25 @@ def paper_context(site: Site, paper: Paper, slug: str) -> dict[str, Any]:
         "type": paper.entry_type,
         "title": Markup(paper.title.html),
         "title_text": paper.title.text,
-        "authors": Markup(_authors_html(paper, config.max_authors)),
-        "authors_all": Markup(_authors_html(paper, 10**9)),
+        "authors": _authors_html(paper, limit, owner, keep_owner),
+        "authors_all": _authors_html(paper, 10**9, owner),
         "author_names": [a.text for a in paper.authors],
+        "authors_list": [
+            {"name": a.text, "html": Markup(a.html), "me": i in owner}
+            for i, a in enumerate(paper.authors)
+        ],
+        "by_owner": bool(owner),
         "et_al": paper.others,
+        "type_value": type_value,
+        "type_label": type_label,
+        "search_text": " ".join(
+            [
+                paper.title.text,
+                *(a.text for a in paper.authors),
+                paper.venue.text if paper.venue else "",
+                *paper.keywords,
+            ]
+        ).strip(),
         "date": format_date(paper, site.reference_date),
         "date_iso": paper.date.iso(),
         "year": paper.date.year,
@@ -111,7 +225,66 @@ def paper_context(site: Site, paper: Paper, slug: str) -> dict[str, Any]:
         "selected": paper.selected,
         "citations": paper.citations,
         "bibtex": paper.bibtex,
+        "bibtex_cite": without_fields(paper.bibtex, drop),
         "has_math": paper.has_math,
+    }
+
+
+SORT_LABELS = {
+    "date": "Newest first",
+    "score": "Highest score",
+    "citations": "Most cited",
+    "title": "Title",
+    "file": "Bibliography order",
+}
+
+
+def _facet(values: list[Any], labels: Mapping[Any, str] | None = None) -> list[dict[str, Any]]:
+    counts: dict[Any, int] = {}
+    for value in values:
+        if value not in (None, ""):
+            counts[value] = counts.get(value, 0) + 1
+    return [
+        {"value": v, "label": (labels or {}).get(v, str(v)), "count": counts[v]} for v in counts
+    ]
+
+
+def list_context(site: Site, papers: list[dict[str, Any]]) -> dict[str, Any]:
+    """Paper-list helpers: selected papers, year groups, filter facets and the sort choices."""
+    years = sorted(_facet([p["year"] for p in papers]), key=lambda f: -int(f["value"]))
+    categories = sorted(_facet([p["category"] for p in papers]), key=lambda f: str(f["value"]))
+    type_labels = {p["type_value"]: p["type_label"] for p in papers}
+    types = sorted(_facet([p["type_value"] for p in papers], type_labels), key=lambda f: f["label"])
+    groups: dict[int | None, list[dict[str, Any]]] = {}
+    for paper in sorted(papers, key=lambda p: -(p["year"] or 0)):
+        groups.setdefault(paper["year"], []).append(paper)
+    order = site.config.sort
+    sorts = [{"value": "", "label": SORT_LABELS[order]}]
+    has_score = any(p["score"] for p in papers)
+    has_citations = any(p["citations"] is not None for p in papers)
+    for value, available in (("date", True), ("score", has_score), ("citations", has_citations)):
+        if available and value != order:
+            sorts.append({"value": value, "label": SORT_LABELS[value]})
+    return {
+        "selected_papers": [p for p in papers if p["selected"]],
+        "papers_by_year": [{"year": y, "papers": ps} for y, ps in groups.items()],
+        "facets": {"years": years, "categories": categories, "types": types},
+        "sorts": sorts,
+    }
+
+
+def page_context(page: Page) -> dict[str, Any]:
+    """What a template may read about a Markdown page (see docs/themes.md)."""
+    return {
+        "slug": page.slug,
+        "path": f"{page.slug}/index.html",
+        "title": page.title,
+        "content": Markup(page.html),
+        "text": page.text,
+        "description": page.description or page.text[:200],
+        "nav": page.nav,
+        "nav_order": page.nav_order,
+        "template": page.template,
     }
 
 
@@ -119,6 +292,14 @@ def site_context(site: Site) -> dict[str, Any]:
     """The part of the context shared by every page."""
     profile = site.profile
     config = site.config
+    options = dict(config.theme_options)
+    shown_badges = _shown_badges(options)
+    owners = site.owner_authors or tuple(() for _ in site.papers)
+    papers = [
+        paper_context(site, p, s, o)
+        for p, s, o in zip(site.papers, site.slugs, owners, strict=True)
+    ]
+    pages = [page_context(page) for page in site.pages]
     photo = None
     if profile.photo:
         photo = profile.photo if "://" in profile.photo else "assets/" + Path(profile.photo).name
@@ -156,10 +337,26 @@ def site_context(site: Site) -> dict[str, Any]:
                 "computed": m.computed,
             }
             for m in site.metrics
+            if shown_badges is None
+            or m.key.casefold() in shown_badges
+            or m.label.casefold() in shown_badges
         ],
-        "papers": [paper_context(site, p, s) for p, s in zip(site.papers, site.slugs, strict=True)],
+        "papers": papers,
+        **list_context(site, papers),
+        "pages": pages,
+        "nav": [{"title": "Home", "path": INDEX}]
+        + [{"title": p["title"], "path": p["path"]} for p in pages if p["nav"]],
+        "options": options,
+        "owner": {"name": profile.name, "names": [profile.name, *profile.aliases]},
         "reference_date": site.reference_date.isoformat(),
     }
+
+
+def _kind(path: str) -> str:
+    """What an output page is, for templates that share a layout: index, paper or page."""
+    if path == INDEX:
+        return "index"
+    return "paper" if path.startswith("papers/") else "page"
 
 
 def _page_helpers(path: str, base_url: str) -> dict[str, Any]:
@@ -169,7 +366,7 @@ def _page_helpers(path: str, base_url: str) -> dict[str, Any]:
         return relative(path, target)
 
     return {
-        "page": {"path": path, "url": absolute(base_url, path)},
+        "page": {"path": path, "url": absolute(base_url, path), "kind": _kind(path)},
         "rel": rel,
         "absolute": lambda target: absolute(base_url, target),
     }
@@ -216,6 +413,11 @@ def render_site(site: Site, theme: Theme) -> tuple[Output, ...]:
     outputs: list[Output] = [render("index.html", INDEX, {})]
     for paper in shared["papers"]:
         outputs.append(render("paper.html", paper["path"], {"paper": paper}))
+    for md_page in shared["pages"]:
+        helpers = _page_helpers(md_page["path"], base_url)
+        outputs.append(
+            render(md_page["template"], md_page["path"], {"page": {**helpers["page"], **md_page}})
+        )
     for target, source in theme.static_files().items():
         outputs.append(Output(target, source.read_bytes()))
     photo = site.profile.photo

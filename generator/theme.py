@@ -6,16 +6,71 @@ A template in an override folder may extend the one it replaces with `{% extends
 
 from __future__ import annotations
 
+import difflib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
-from generator.errors import ScholarpageError
-from generator.yamlfile import read_yaml
+from generator.errors import Problem, ScholarpageError, Warnings
+from generator.model import ThemeOption
+from generator.yamlfile import YamlDoc, read_yaml
 
 THEME_FILE = "theme.yaml"
+THEME_KEYS = ("name", "description", "parent", "options")
+OPTION_KEYS = ("type", "default", "doc", "choices")
+OPTION_KINDS = ("bool", "int", "str", "color", "choice", "list")
+_COLOR = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
+
+
+def did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str | None:
+    """A hint naming the closest known word, the way site.yaml reports unknown keys."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else None
+
+
+def check_option_value(spec: ThemeOption, value: Any) -> tuple[Any, str | None]:
+    """Convert `value` to the option's type; (value, None) when fine, (default, error) when not.
+
+    Shared by theme.yaml defaults and site.yaml `theme_options`, so both are held to one rule.
+    """
+    if value is None and spec.nullable:
+        return None, None
+    kind = spec.kind
+    if kind == "bool":
+        if isinstance(value, bool):
+            return value, None
+        return spec.default, f"expected true or false, got {value!r}"
+    if kind == "int":
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            return value, None
+        return spec.default, f"expected a whole number of 0 or more, got {value!r}"
+    if kind == "str":
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            return str(value), None
+        return spec.default, f"expected text, got {value!r}"
+    if kind == "color":
+        if isinstance(value, str) and _COLOR.fullmatch(value.strip()):
+            return value.strip().lower(), None
+        return spec.default, f"expected a colour such as #2563eb, got {value!r}"
+    if kind == "choice":
+        if isinstance(value, str) and value in spec.choices:
+            return value, None
+        return spec.default, f"expected one of {', '.join(spec.choices)}, got {value!r}"
+    if kind == "list":
+        items = value if isinstance(value, list) else None
+        if items is None or not all(isinstance(v, str) for v in items):
+            return spec.default, f"expected a list of names, got {value!r}"
+        bad = [v for v in items if spec.choices and v not in spec.choices]
+        if bad:
+            return (
+                spec.default,
+                f"unknown value {bad[0]!r}; expected some of {', '.join(spec.choices)}",
+            )
+        return tuple(items), None
+    return spec.default, f"unknown option type {kind!r}"
 
 
 def builtin_themes_dir() -> Path:
@@ -35,12 +90,17 @@ def available_themes(site_dir: Path) -> list[str]:
 
 @dataclass(frozen=True)
 class Theme:
-    """A resolved theme: its folders, most specific first, and its declared option defaults."""
+    """A resolved theme: its folders, most specific first, and its declared option defaults.
+
+    `specs` are the typed options of the theme and its parents (a child's declaration wins), so
+    site.yaml's `theme_options` can be checked against them.
+    """
 
     name: str
     dirs: tuple[Path, ...]
     overrides: Path | None
     options: tuple[tuple[str, Any], ...]
+    specs: tuple[ThemeOption, ...] = ()
 
     def template_dirs(self) -> list[Path]:
         return [d / "templates" for d in self.dirs if (d / "templates").is_dir()]
@@ -83,10 +143,110 @@ def _find_theme_dir(name: str, site_dir: Path) -> Path | None:
     return None
 
 
-def load_theme(name: str, site_dir: Path, config_file: Path | None = None) -> Theme:
-    """Resolve `name` and its parents; an unknown theme lists the ones that exist."""
+def _read_theme_file(
+    path: Path, folder_name: str, warnings: Warnings | None
+) -> tuple[str | None, list[ThemeOption]]:
+    """Validate one theme.yaml like site.yaml: every problem with its line, then stop once."""
+    doc: YamlDoc = read_yaml(path, what="theme.yaml")
+    data = doc.data if doc.data is not None else {}
+    problems: list[Problem] = []
+
+    def fail(key: tuple[str | int, ...], message: str, hint: str | None = None) -> None:
+        name = ".".join(str(k) for k in key)
+        problems.append(Problem(message, path, doc.line(key), name, hint))
+
+    if not isinstance(data, dict):
+        raise ScholarpageError.single("expected a mapping of key: value", file=path, line=1)
+    for key in data:
+        if key not in THEME_KEYS:
+            hint = did_you_mean(str(key), THEME_KEYS) or f"known keys: {', '.join(THEME_KEYS)}"
+            if warnings is None:
+                fail((key,), "unknown key", hint)
+            else:
+                warnings.warn(
+                    "unknown key (ignored)",
+                    file=path,
+                    line=doc.line((key,)),
+                    key=str(key),
+                    hint=hint,
+                )
+    declared = data.get("name")
+    if declared is not None and str(declared) != folder_name and warnings is not None:
+        warnings.warn(
+            f"theme name '{declared}' differs from its folder '{folder_name}'",
+            file=path,
+            line=doc.line(("name",)),
+            key="name",
+            hint="the folder name is what site.yaml's `theme:` refers to",
+        )
+    parent = data.get("parent")
+    if parent is not None and not isinstance(parent, str):
+        fail(("parent",), "expected the name of a theme")
+        parent = None
+    specs: list[ThemeOption] = []
+    raw_options = data.get("options") or {}
+    if not isinstance(raw_options, dict):
+        fail(("options",), "expected a mapping of option name: {type, default, doc}")
+        raw_options = {}
+    for opt_name, raw in raw_options.items():
+        where: tuple[str | int, ...] = ("options", opt_name)
+        if not isinstance(raw, dict):
+            fail(where, "expected a mapping with type, default and doc")
+            continue
+        for key in raw:
+            if key not in OPTION_KEYS:
+                fail((*where, key), "unknown key", did_you_mean(str(key), OPTION_KEYS))
+        kind = raw.get("type", "str")
+        if kind not in OPTION_KINDS:
+            fail(
+                (*where, "type"),
+                f"unknown type {kind!r}; expected one of " + ", ".join(OPTION_KINDS),
+                did_you_mean(str(kind), OPTION_KINDS),
+            )
+            continue
+        choices = raw.get("choices") or []
+        if not isinstance(choices, list) or not all(isinstance(c, str) for c in choices):
+            fail((*where, "choices"), "expected a list of names")
+            choices = []
+        if kind == "choice" and not choices:
+            fail((*where, "choices"), "a choice option needs its list of choices")
+        default = raw.get("default")
+        spec = ThemeOption(
+            name=str(opt_name),
+            kind=str(kind),
+            default=default,
+            doc=str(raw.get("doc") or ""),
+            choices=tuple(choices),
+            nullable=default is None,
+            file=path,
+            line=doc.line(where),
+        )
+        value, error = check_option_value(spec, default)
+        if error:
+            fail((*where, "default"), f"default {error}")
+        specs.append(
+            ThemeOption(
+                spec.name, spec.kind, value, spec.doc, spec.choices, spec.nullable, path, spec.line
+            )
+        )
+    if problems:
+        raise ScholarpageError(tuple(problems))
+    return parent, specs
+
+
+def load_theme(
+    name: str,
+    site_dir: Path,
+    config_file: Path | None = None,
+    warnings: Warnings | None = None,
+) -> Theme:
+    """Resolve `name` and its parents; an unknown theme lists the ones that exist.
+
+    Each theme.yaml is validated; without `warnings`, unknown keys are errors rather than
+    warnings (callers that cannot report warnings should not silently drop them).
+    """
     dirs: list[Path] = []
-    options: dict[str, Any] = {}
+    specs: dict[str, ThemeOption] = {}
     current: str | None = name
     while current is not None:
         found = _find_theme_dir(current, site_dir)
@@ -102,14 +262,16 @@ def load_theme(name: str, site_dir: Path, config_file: Path | None = None) -> Th
                 f"theme '{current}' is its own ancestor", file=found / THEME_FILE
             )
         dirs.append(found)
-        doc = read_yaml(found / THEME_FILE, what="theme.yaml")
-        data = doc.data if isinstance(doc.data, dict) else {}
-        for key, spec in (data.get("options") or {}).items():
-            if key not in options:
-                options[key] = spec.get("default") if isinstance(spec, dict) else spec
-        parent = data.get("parent")
-        current = str(parent) if parent else None
+        parent, declared = _read_theme_file(found / THEME_FILE, current, warnings)
+        for spec in declared:
+            specs.setdefault(spec.name, spec)
+        current = parent or None
     overrides = site_dir / "templates"
+    ordered = tuple(specs[k] for k in sorted(specs))
     return Theme(
-        name, tuple(dirs), overrides if overrides.is_dir() else None, tuple(sorted(options.items()))
+        name,
+        tuple(dirs),
+        overrides if overrides.is_dir() else None,
+        tuple((s.name, s.default) for s in ordered),
+        ordered,
     )
