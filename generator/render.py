@@ -296,8 +296,8 @@ def site_context(site: Site) -> dict[str, Any]:
     shown_badges = _shown_badges(options)
     owners = site.owner_authors or tuple(() for _ in site.papers)
     papers = [
-        paper_context(site, p, s, o)
-        for p, s, o in zip(site.papers, site.slugs, owners, strict=True)
+        {**paper_context(site, p, s, o), "index": i}
+        for i, (p, s, o) in enumerate(zip(site.papers, site.slugs, owners, strict=True))
     ]
     pages = [page_context(page) for page in site.pages]
     photo = None
