@@ -10,11 +10,17 @@ from pathlib import Path
 
 from generator import __version__
 from generator.errors import Problem, ScholarpageError
+from generator.seo import SITEMAP
 
 EXIT_OK = 0
 EXIT_CONTENT = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+NO_BASE_URL_NOTE = (
+    "note: base_url is not set: the pages have no canonical or og:url links, and no sitemap.xml "
+    "or feed.xml was written (links between pages work anyway).\n"
+    "  tip: set base_url in site.yaml, or pass --base-url https://USER.github.io/REPOSITORY/"
+)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -35,8 +41,24 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--theme", metavar="NAME", help="override the theme from site.yaml")
     build.add_argument("--strict", action="store_true", help="treat warnings as errors")
 
+    serve = sub.add_parser("serve", help="build, serve on localhost, rebuild and reload on save")
+    serve.add_argument("site_dir", nargs="?", default=".", type=Path, metavar="SITE_DIR")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (8000)")
+    serve.add_argument("--open", action="store_true", help="open the site in a web browser")
+
     init = sub.add_parser("init", help="create a new site folder with an example profile")
     init.add_argument("directory", type=Path, metavar="DIR")
+
+    deploy = sub.add_parser(
+        "deploy", help="build with --strict and publish to a git branch (gh-pages) and push it"
+    )
+    deploy.add_argument("site_dir", nargs="?", default=".", type=Path, metavar="SITE_DIR")
+    deploy.add_argument("--remote", default="origin", help="remote to push to (origin)")
+    deploy.add_argument("--branch", default="gh-pages", help="branch to publish to (gh-pages)")
+    deploy.add_argument("-m", "--message", metavar="M", help="commit message")
+    deploy.add_argument("--no-push", action="store_true", help="commit to the branch, no push")
+    deploy.add_argument("--base-url", metavar="URL", help="override base_url from site.yaml")
     return parser
 
 
@@ -63,6 +85,51 @@ def _cmd_build(args: argparse.Namespace) -> int:
             + (f", {len(result.warnings)} warnings" if result.warnings else "")
             + ")"
         )
+        if not (result.out_dir / SITEMAP).exists():
+            print(NO_BASE_URL_NOTE, file=sys.stderr)
+    return EXIT_OK
+
+
+def _cmd_deploy(args: argparse.Namespace) -> int:
+    """Build into a temporary folder (the user's _site is neither needed nor touched), publish."""
+    import tempfile
+
+    from generator.build import build_site
+    from generator.config import load_config
+    from generator.deploy import deploy_site
+    from generator.errors import Warnings
+
+    config = load_config(args.site_dir, Warnings(), base_url=args.base_url)
+    if not config.base_url:
+        raise ScholarpageError.single(
+            "cannot deploy: base_url is not set, so the site would have no canonical links, "
+            "sitemap.xml or feed.xml",
+            file=config.config_file,
+            key="base_url",
+            hint="set `base_url: https://USER.github.io/REPOSITORY/` in site.yaml "
+            "(or pass --base-url URL)",
+        )
+    with tempfile.TemporaryDirectory(prefix="scholarpage-deploy-") as tmp:
+        built = build_site(
+            args.site_dir, output=Path(tmp) / "site", base_url=args.base_url, strict=True
+        )
+        result = deploy_site(
+            built.out_dir,
+            args.site_dir,
+            remote=args.remote,
+            branch=args.branch,
+            message=args.message,
+            push=not args.no_push,
+            domain=config.domain,
+        )
+    if not args.quiet:
+        where = f"and pushed it to {result.remote}" if result.pushed else "(not pushed)"
+        print(
+            f"Deployed {built.papers} papers ({result.files} files) to branch {result.branch} "
+            f"as commit {result.commit[:12]} {where}"
+        )
+        if not result.pushed:
+            print(f"Publish it with: git push {args.remote} {result.branch}")
     return EXIT_OK
 
 
@@ -78,7 +145,40 @@ def _cmd_init(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"build": _cmd_build, "init": _cmd_init}
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from generator.serve import ServeEvent, serve_site
+
+    def report(event: ServeEvent) -> None:
+        if event.kind == "serving":
+            print(f"Serving {args.site_dir} at {event.url} (Ctrl-C to stop)", flush=True)
+            if args.open:
+                import webbrowser
+
+                webbrowser.open(event.url)
+        elif event.kind == "failed":
+            print(f"Rebuild failed ({event.message}):", file=sys.stderr, flush=True)
+            _report(event.problems, "error")
+        elif event.kind == "warning":
+            print(f"warning: {event.message}", file=sys.stderr, flush=True)
+        elif event.kind == "built" and event.result is not None and not args.quiet:
+            if args.verbose or event.message == "start":
+                _report(event.problems, "warning")
+            result = event.result
+            print(
+                f"Built {result.papers} papers in {event.seconds * 1000:.0f} ms "
+                f"({len(result.changed)} files changed"
+                + (f", {len(result.warnings)} warnings" if result.warnings else "")
+                + f"; {event.message})",
+                flush=True,
+            )
+
+    serve_site(args.site_dir, host=args.host, port=args.port, report=report)
+    if not args.quiet:
+        print("Stopped.")
+    return EXIT_OK
+
+
+COMMANDS = {"build": _cmd_build, "init": _cmd_init, "serve": _cmd_serve, "deploy": _cmd_deploy}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

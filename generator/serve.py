@@ -1,0 +1,664 @@
+"""`scholarpage serve`: build into a temporary folder, serve it, rebuild on save, update open tabs.
+
+Follows mkdocs' livereload: a builder is called on every (debounced) change, a failed rebuild keeps
+the last good site and is shown as an overlay, and the reload script is injected by the HTTP
+handler only, so `scholarpage build` output never contains it. The library never prints: what
+happens is passed to the `report` callback the CLI provides.
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+import queue
+import shutil
+import socket
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, cast
+from urllib.parse import quote, unquote, urlsplit
+
+from watchfiles import DefaultFilter, watch
+
+from generator.build import BuildCache, BuildResult, build_site
+from generator.config import CONFIG_NAME, load_config
+from generator.errors import Problem, ScholarpageError, Warnings
+from generator.output import MARKER
+from generator.theme import load_theme
+
+EVENTS_PATH = "/__scholarpage/events"
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+DEBOUNCE_MS = 1600  # upper bound on grouping a burst of changes (a git checkout, a formatter run)
+STEP_MS = 50  # quiet time that ends a burst: the usual latency added to a single save
+KEEPALIVE_S = 15.0  # an SSE comment this often notices closed tabs
+
+ServeKind = str  # "serving", "built", "failed", "warning"
+
+
+@dataclass(frozen=True)
+class ServeEvent:
+    """Something the CLI should tell the user about; serve itself never prints."""
+
+    kind: ServeKind
+    message: str = ""
+    problems: tuple[Problem, ...] = ()
+    url: str = ""
+    result: BuildResult | None = None
+    seconds: float = 0.0
+
+
+Report = Callable[[ServeEvent], None]
+
+
+# --- what the pages are told ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The state a page needs: which build it shows, whether HTML changed, current errors."""
+
+    generation: int
+    build: int
+    html_build: int
+    errors: tuple[dict[str, Any], ...]
+    mount: str
+
+    def message(self) -> str:
+        data = {"build": self.build, "html_build": self.html_build, "errors": self.errors}
+        return f"data: {json.dumps(data)}\n\n"
+
+
+class LiveState:
+    """Shared between the rebuild thread and request threads; every change wakes SSE streams."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._cond = threading.Condition()
+        self._snap = Snapshot(0, 0, 0, (), "/")
+        self._closed = False
+
+    def snapshot(self) -> Snapshot:
+        with self._cond:
+            return self._snap
+
+    def built(self, changed: tuple[str, ...], mount: str) -> None:
+        with self._cond:
+            s = self._snap
+            build = s.build + 1 if changed else s.build
+            css_only = bool(changed) and all(p.endswith(".css") for p in changed)
+            html_build = s.html_build if css_only or not changed else build
+            self._snap = Snapshot(s.generation + 1, build, html_build, (), mount)
+            self._cond.notify_all()
+
+    def failed(self, errors: tuple[dict[str, Any], ...]) -> None:
+        with self._cond:
+            s = self._snap
+            self._snap = Snapshot(s.generation + 1, s.build, s.html_build, errors, s.mount)
+            self._cond.notify_all()
+
+    def wait(self, generation: int, timeout: float) -> Snapshot | None:
+        """The snapshot once it differs from `generation` (or after `timeout`); None if closed."""
+        with self._cond:
+            self._cond.wait_for(
+                lambda: self._closed or self._snap.generation != generation, timeout
+            )
+            return None if self._closed else self._snap
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+
+
+def mount_path(base_url: str) -> str:
+    """The path the site is served under: base_url's path, so subpath mistakes show locally."""
+    path = urlsplit(base_url).path if base_url else ""
+    path = "/" + path.strip("/")
+    return path if path == "/" else path + "/"
+
+
+def problem_data(problem: Problem, site_dir: Path) -> dict[str, Any]:
+    """A problem for the overlay, with the file shown relative to the site when inside it."""
+    file = problem.file
+    shown = None
+    if file is not None:
+        try:
+            shown = str(file.resolve().relative_to(site_dir))
+        except ValueError:
+            shown = str(file)
+    text = Problem(
+        problem.message, Path(shown) if shown else None, problem.line, problem.key, problem.hint
+    ).format()
+    return {
+        "file": shown,
+        "line": problem.line,
+        "message": problem.message,
+        "hint": problem.hint,
+        "text": text,
+    }
+
+
+# --- HTTP -----------------------------------------------------------------------------------
+
+LIVE_SCRIPT = """(function () {
+  "use strict";
+  var me = document.currentScript;
+  var seen = Number(me.getAttribute("data-build"));
+  var htmlSeen = seen;
+  var source = new EventSource(me.getAttribute("data-events"));
+  var OVERLAY = "__scholarpage-overlay";
+  function hide() { var old = document.getElementById(OVERLAY); if (old) { old.remove(); } }
+  function show(errors) {
+    hide();
+    var box = document.createElement("div");
+    box.id = OVERLAY;
+    box.setAttribute("role", "alert");
+    box.style.cssText = "position:fixed;inset:0 0 auto 0;z-index:2147483647;max-height:70vh;" +
+      "overflow:auto;margin:0;padding:1rem 1.25rem;background:#7f1d1d;color:#fff;" +
+      "font:14px/1.5 ui-monospace,monospace;white-space:pre-wrap;box-shadow:0 2px 12px #0008";
+    var head = document.createElement("strong");
+    head.textContent = "scholarpage: the rebuild failed (the last good version is shown)\\n\\n";
+    box.appendChild(head);
+    errors.forEach(function (e) { box.appendChild(document.createTextNode(e.text + "\\n")); });
+    document.documentElement.appendChild(box);
+  }
+  function swapCss(build) {
+    document.querySelectorAll('link[rel~="stylesheet"]').forEach(function (link) {
+      var url = new URL(link.href);
+      url.searchParams.set("__build", String(build));
+      var next = link.cloneNode();
+      next.href = url.href;
+      next.addEventListener("load", function () { link.remove(); });
+      next.addEventListener("error", function () { link.remove(); });
+      link.after(next);
+    });
+  }
+  function swapPage() {
+    fetch(location.href, {cache: "no-store"}).then(function (response) {
+      if (response.redirected) { location.href = response.url; return null; }
+      return response.text();
+    }).then(function (html) {
+      if (html === null) { return; }
+      var doc = new DOMParser().parseFromString(html, "text/html");
+      doc.querySelectorAll("script[data-scholarpage-live]").forEach(function (s) { s.remove(); });
+      var y = window.scrollY;
+      document.title = doc.title;
+      document.body.replaceWith(doc.body);
+      document.body.querySelectorAll("script").forEach(function (old) {
+        var fresh = document.createElement("script");
+        Array.prototype.forEach.call(old.attributes, function (a) {
+          fresh.setAttribute(a.name, a.value);
+        });
+        fresh.textContent = old.textContent;
+        old.replaceWith(fresh);
+      });
+      window.scrollTo(0, y);
+      document.dispatchEvent(new CustomEvent("scholarpage:updated"));
+    }).catch(function () { location.reload(); });
+  }
+  source.onmessage = function (event) {
+    var state = JSON.parse(event.data);
+    if (state.errors.length) { show(state.errors); return; }
+    hide();
+    if (state.html_build > htmlSeen) { swapPage(); }
+    else if (state.build > seen) { swapCss(state.build); }
+    seen = state.build;
+    htmlSeen = state.html_build;
+  };
+})();
+"""
+
+
+def live_script(build: int) -> bytes:
+    tag = (
+        f'<script data-scholarpage-live data-build="{build}" data-events="{EVENTS_PATH}">'
+        f"{LIVE_SCRIPT}</script>\n"
+    )
+    return tag.encode("utf-8")
+
+
+def inject(html: bytes, script: bytes) -> bytes:
+    """Put the script before the last </body>, or at the end of a page without one."""
+    at = html.lower().rfind(b"</body>")
+    return html + script if at < 0 else html[:at] + script + html[at:]
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """Where a request path leads: a file, a redirect, or an error status."""
+
+    status: int
+    file: Path | None = None
+    location: str | None = None
+
+
+def resolve_request(raw_path: str, mount: str, root: Path) -> Resolved:
+    """Map a request path to a file inside `root`, refusing every way out of it.
+
+    Encoded slashes and backslashes, doubled slashes, dot segments (also percent-encoded) and
+    symlinks that lead outside the output folder are refused rather than normalised.
+    """
+    path, _, query = raw_path.partition("?")
+    path = path.partition("#")[0]
+    lowered = path.lower()
+    if (
+        not path.startswith("/")
+        or "\\" in path
+        or "//" in path
+        or any(code in lowered for code in ("%2f", "%5c", "%00"))
+    ):
+        return Resolved(HTTPStatus.FORBIDDEN)
+    decoded = unquote(path, errors="strict")
+    segments = decoded.split("/")[1:]
+    if any(seg in (".", "..") or "\x00" in seg for seg in segments[:-1]) or segments[-1] in (
+        ".",
+        "..",
+    ):
+        return Resolved(HTTPStatus.FORBIDDEN)
+    suffix = f"?{query}" if query else ""
+    if mount != "/":
+        if path in ("/", mount[:-1]):
+            return Resolved(HTTPStatus.FOUND, location=mount)
+        if not path.startswith(mount):
+            return Resolved(HTTPStatus.NOT_FOUND)
+        decoded = unquote(path[len(mount) - 1 :])
+    parts = [p for p in decoded.split("/") if p]
+    if parts and parts[-1] == MARKER:
+        return Resolved(HTTPStatus.NOT_FOUND)
+    base = root.resolve()
+    target = base.joinpath(*parts)
+    try:
+        real = target.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return Resolved(HTTPStatus.NOT_FOUND)
+    if real != base and base not in real.parents:
+        return Resolved(HTTPStatus.FORBIDDEN)
+    if real.is_dir():
+        if not path.endswith("/"):
+            return Resolved(HTTPStatus.MOVED_PERMANENTLY, location=path + "/" + suffix)
+        real = real / "index.html"
+        if not real.is_file() or real.is_symlink():
+            return Resolved(HTTPStatus.NOT_FOUND)
+        real = real.resolve()
+        if base not in real.parents:
+            return Resolved(HTTPStatus.FORBIDDEN)
+    return Resolved(HTTPStatus.OK, file=real)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    live: LiveState
+    report: Report
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A tab closing mid-response is normal; anything else is reported, not printed."""
+        import sys
+
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (ConnectionError, TimeoutError)):
+            return
+        self.report(ServeEvent("warning", f"request from {client_address[0]} failed: {exc!r}"))
+
+
+class _Server6(_Server):
+    address_family = socket.AF_INET6
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server_version = "scholarpage"
+    protocol_version = "HTTP/1.0"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: the terminal is for build results and errors."""
+
+    def do_GET(self) -> None:
+        self._respond(body=True)
+
+    def do_HEAD(self) -> None:
+        self._respond(body=False)
+
+    def _respond(self, *, body: bool) -> None:
+        live = cast(_Server, self.server).live
+        if self.path.partition("?")[0] == EVENTS_PATH:
+            self._events(live)
+            return
+        snap = live.snapshot()
+        try:
+            found = resolve_request(self.path, snap.mount, live.root)
+        except UnicodeDecodeError:
+            found = Resolved(HTTPStatus.NOT_FOUND)
+        if found.location is not None:
+            self._send(found.status, b"", "text/plain", body, location=found.location)
+        elif found.file is None:
+            self._error_page(found.status, snap, body)
+        else:
+            try:
+                data = found.file.read_bytes()
+            except OSError:
+                self._error_page(HTTPStatus.NOT_FOUND, snap, body)
+                return
+            ctype = mimetypes.guess_type(found.file.name)[0] or "application/octet-stream"
+            if ctype == "text/html":
+                data = inject(data, live_script(snap.build))
+            if ctype.startswith("text/") or ctype in ("application/javascript", "image/svg+xml"):
+                ctype += "; charset=utf-8"
+            self._send(HTTPStatus.OK, data, ctype, body)
+
+    def _error_page(self, status: int, snap: Snapshot, body: bool) -> None:
+        phrase = HTTPStatus(status).phrase
+        page = (
+            f"<!DOCTYPE html><html><head><meta charset=utf-8><title>{status} {phrase}</title>"
+            f"</head><body><h1>{status} {phrase}</h1><p>The site is served under "
+            f'<a href="{quote(snap.mount)}">{snap.mount}</a>.</p></body></html>\n'
+        ).encode()
+        self._send(status, inject(page, live_script(snap.build)), "text/html; charset=utf-8", body)
+
+    def _send(
+        self, status: int, data: bytes, ctype: str, body: bool, location: str | None = None
+    ) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        if location is not None:
+            self.send_header("Location", location)
+        self.end_headers()
+        if body:
+            self.wfile.write(data)
+
+    def _events(self, live: LiveState) -> None:
+        """Server-sent events: the current state at once, then every change until the tab goes."""
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        snap: Snapshot | None = live.snapshot()
+        generation = -1
+        while snap is not None:
+            if snap.generation != generation:
+                self.wfile.write(b"retry: 500\n" + snap.message().encode())
+                generation = snap.generation
+            else:
+                self.wfile.write(b": keep-alive\n\n")
+            self.wfile.flush()
+            snap = live.wait(generation, KEEPALIVE_S)
+
+
+def bind(host: str, port: int) -> _Server:
+    """Open the listening socket first, so a busy port is reported before any work is done."""
+    cls = _Server6 if ":" in host else _Server
+    try:
+        return cls((host, port), _Handler)
+    except OSError as exc:
+        if exc.errno in (98, 48, 10048):  # EADDRINUSE on Linux, macOS, Windows
+            raise ScholarpageError.single(
+                f"port {port} on {host} is already in use",
+                hint=f"stop the other server, or pick another port: --port {port + 1}",
+            ) from None
+        raise ScholarpageError.single(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}",
+            hint="check --host (e.g. 127.0.0.1) and --port",
+        ) from None
+
+
+# --- watching ---------------------------------------------------------------------------------
+
+
+class EditorFilter(DefaultFilter):
+    """watchfiles' defaults plus the side files editors write around a save."""
+
+    ignore_entity_patterns = (
+        *DefaultFilter.ignore_entity_patterns,
+        r"^4913$",  # vim probes whether it may create files
+        r"^#.*#$",  # emacs auto-save
+        r"^\.goutputstream-",  # gedit atomic save
+        r"\.crswap$",
+        r"\.tmp-\d+$",  # our own sync_site temp files, should an output land in a tree
+    )
+
+    def __init__(self, exclude: Iterable[Path]) -> None:
+        super().__init__(ignore_paths=[str(p) for p in exclude])
+
+
+@dataclass(frozen=True)
+class WatchTargets:
+    """What a rebuild depends on: folders watched whole, and single files (via their folder)."""
+
+    trees: tuple[Path, ...]
+    files: frozenset[Path]
+    mount: str | None
+
+    @property
+    def folders(self) -> tuple[Path, ...]:
+        return tuple(sorted({f.parent for f in self.files if f.parent.is_dir()}))
+
+
+def watch_targets(site_dir: Path, out_dirs: Iterable[Path]) -> WatchTargets:
+    """Resolve the inputs from site.yaml now (bibs, profile, theme may move when it changes).
+
+    Used after every build, also a failed one, so a fixed theme name or a new .bib path is
+    picked up; what cannot be resolved falls back to the conventional folders.
+    """
+    trees = {site_dir / "content", site_dir / "templates", site_dir / "themes"}
+    files = {site_dir / CONFIG_NAME, site_dir / "templates", site_dir / "themes"}
+    mount = None
+    try:
+        config = load_config(site_dir, Warnings())
+        mount = mount_path(config.base_url)
+        files.add(config.profile)
+        files.update(source.path for source in config.bibliography)
+        theme = load_theme(config.theme, config.site_dir, config.config_file, warnings=Warnings())
+        trees.update(theme.dirs)
+    except ScholarpageError:
+        pass
+    excluded = [p.resolve() for p in out_dirs]
+    kept = tuple(
+        sorted(
+            t.resolve()
+            for t in trees
+            if t.is_dir()
+            and not any(t.resolve() == e or e in t.resolve().parents for e in excluded)
+        )
+    )
+    loose = frozenset(f.resolve() for f in files if not any(t in f.resolve().parents for t in kept))
+    return WatchTargets(kept, loose, mount)
+
+
+# --- the session ----------------------------------------------------------------------------
+
+
+class _Session:
+    """One serve run: the builder, the watchers feeding it, and the state pages are told."""
+
+    def __init__(self, site_dir: Path, out_dir: Path, report: Report, live: LiveState) -> None:
+        self.site_dir = site_dir
+        self.out_dir = out_dir
+        self.report = report
+        self.live = live
+        self.cache = BuildCache()
+        self.stop = threading.Event()
+        self.changes: queue.Queue[set[Path] | None] = queue.Queue()
+        self.targets = watch_targets(site_dir, [out_dir])
+        self.user_output: Path | None = None
+        self.failure: BaseException | None = None
+
+    def rebuild(self, reason: str) -> None:
+        start = time.perf_counter()
+        try:
+            result = build_site(
+                self.site_dir, output=self.out_dir, cache=self.cache, incremental=True
+            )
+        except ScholarpageError as exc:
+            errors = tuple(problem_data(p, self.site_dir) for p in exc.problems)
+            self.live.failed(errors)
+            self.report(ServeEvent("failed", reason, exc.problems))
+            return
+        except Exception as exc:  # a bug must not take the preview down; show it like an error
+            problem = Problem(f"internal error while building: {exc!r}", hint="please report it")
+            self.live.failed((problem_data(problem, self.site_dir),))
+            self.report(ServeEvent("failed", reason, (problem,)))
+            return
+        finally:
+            self.targets = watch_targets(self.site_dir, [self.out_dir])
+        mount = self.targets.mount or self.live.snapshot().mount
+        self.live.built(result.changed, mount)
+        self.report(
+            ServeEvent(
+                "built", reason, result.warnings, result=result, seconds=time.perf_counter() - start
+            )
+        )
+
+    def _watch(
+        self, paths: tuple[Path, ...], recursive: bool, stop: threading.Event, up: threading.Event
+    ) -> None:
+        """Feed change batches to the queue. The first yield (a timeout tick at the latest) means
+        the watches are in place; a vanished folder makes the session re-resolve and restart."""
+        files = self.targets.files
+        editor_filter = EditorFilter([self.out_dir])
+
+        def wanted(change: Any, path: str) -> bool:
+            return (recursive or Path(path) in files) and editor_filter(change, path)
+
+        try:
+            for batch in watch(
+                *paths,
+                watch_filter=wanted,
+                debounce=DEBOUNCE_MS,
+                step=STEP_MS,
+                stop_event=stop,
+                rust_timeout=200,
+                yield_on_timeout=True,
+                recursive=recursive,
+                raise_interrupt=False,
+            ):
+                up.set()
+                if batch:
+                    self.changes.put({Path(p) for _, p in batch})
+        except (OSError, RuntimeError):
+            if not stop.is_set():
+                time.sleep(0.2)
+                self.targets = watch_targets(self.site_dir, [self.out_dir])
+                self.changes.put(None)
+        finally:
+            up.set()
+
+    def run(self, ready: threading.Event) -> None:
+        """Watch, rebuild on change, restart the watchers when the inputs moved."""
+        try:
+            while not self.stop.is_set():
+                targets = self.targets
+                watch_stop = threading.Event()
+                threads: list[threading.Thread] = []
+                ups: list[threading.Event] = []
+                for paths, recursive in ((targets.trees, True), (targets.folders, False)):
+                    if paths:
+                        ups.append(threading.Event())
+                        threads.append(
+                            threading.Thread(
+                                target=self._watch,
+                                args=(paths, recursive, watch_stop, ups[-1]),
+                                daemon=True,
+                            )
+                        )
+                for thread in threads:
+                    thread.start()
+                for up in ups:
+                    up.wait(5)
+                ready.set()
+                self._until_moved(targets)
+                watch_stop.set()
+                for thread in threads:
+                    thread.join()
+        except BaseException as exc:  # handed to the main thread, which re-raises it
+            self.failure = exc
+            self.stop.set()
+
+    def _until_moved(self, targets: WatchTargets) -> None:
+        """Rebuild on every batch of changes; return when the watchers must be restarted."""
+        while not self.stop.is_set():
+            try:
+                batch = self.changes.get(timeout=0.5)
+            except queue.Empty:
+                continue
+            while batch is not None:  # two watchers may report one save: take all pending
+                try:
+                    more = self.changes.get_nowait()
+                except queue.Empty:
+                    break
+                batch = None if more is None else batch | more
+            if batch is None:
+                return
+            names = sorted(_shown(p, self.site_dir) for p in batch)
+            self.rebuild(", ".join(names[:3]) + (" ..." if len(names) > 3 else ""))
+            if self.targets != targets:
+                return
+
+
+def _shown(path: Path, site_dir: Path) -> str:
+    try:
+        return str(path.relative_to(site_dir))
+    except ValueError:
+        return str(path)
+
+
+def serve_site(
+    site_dir: Path, *, host: str = "127.0.0.1", port: int = 8000, report: Report
+) -> None:
+    """Serve SITE_DIR with live reload until Ctrl-C; returns normally when stopped."""
+    site_dir = site_dir.resolve()
+    if not (site_dir / CONFIG_NAME).is_file():
+        raise ScholarpageError.single(
+            f"no {CONFIG_NAME} in {site_dir}",
+            file=site_dir / CONFIG_NAME,
+            hint="run `scholarpage init DIR` to create a site, or pass the site folder",
+        )
+    if host not in LOCAL_HOSTS:
+        report(
+            ServeEvent(
+                "warning",
+                f"listening on {host}: other machines on your network can see the preview",
+            )
+        )
+    server = bind(host, port)
+    out_dir = Path(tempfile.mkdtemp(prefix="scholarpage-serve-"))
+    live = LiveState(out_dir)
+    server.live = live
+    server.report = report
+    session = _Session(site_dir, out_dir, report, live)
+    http = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2})
+    ready = threading.Event()
+    watcher = threading.Thread(target=session.run, args=(ready,))
+    try:
+        session.rebuild("start")
+        http.start()
+        watcher.start()
+        ready.wait(10)
+        bound_port = server.server_address[1]
+        shown_host = f"[{host}]" if ":" in host else host
+        report(
+            ServeEvent("serving", url=f"http://{shown_host}:{bound_port}{live.snapshot().mount}")
+        )
+        while not session.stop.wait(0.5):
+            pass
+        if session.failure is not None:
+            raise session.failure
+    except KeyboardInterrupt:
+        pass
+    finally:
+        session.stop.set()
+        session.changes.put(None)
+        if watcher.is_alive():
+            watcher.join()
+        live.close()
+        if http.is_alive():
+            server.shutdown()
+            http.join()
+        server.server_close()
+        shutil.rmtree(out_dir, ignore_errors=True)
