@@ -1,47 +1,87 @@
-"""Stage 2b: BibTeX files -> tuple[Paper, ...].
+"""Stage 2b: BibTeX files -> tuple[Paper, ...], losing nothing silently.
 
-Files are split into entries by our own scanner (so every entry has a line number and its source
-text, and one broken entry cannot swallow the rest); each entry is then parsed by pybtex, sharing
-@string macros across files in the order site.yaml lists them. Every entry either becomes a Paper
-or is named in a warning: nothing is lost silently.
+Real exports break pybtex's whole-file parser in ways that drop entries without a word (an
+undefined @string, an empty key, one unbalanced brace, `(`-delimited entries). So files are split
+into @-blocks by our own scanner (every block has its line, and a broken block cannot swallow the
+next), and each block is parsed by pybtex's low-level parser with errors collected per block.
+
+The contract: every entry either becomes a Paper or is named in a warning containing "skipped"
+with its file:line and the reason. @comment, @preamble and @string blocks are not papers.
+biblatex `@set` entries only group other entries (which are papers themselves), so a set is
+skipped with a warning. BibTeX reads entries anywhere, including after a `%` (which only
+comments inside an entry), so `%@book{...}` is an entry, as BibTeX and biber treat it.
+
+Parsed blocks and converted LaTeX are memoised on disk (generator.cache): each block is keyed by
+its text and the @string macros in effect, each LaTeX value by itself, so an unchanged file is
+neither parsed nor converted again, and the warnings come out the same because they are
+re-derived from the memoised results.
 """
 
 from __future__ import annotations
 
 import bisect
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from pybtex.database import BibliographyData, Entry
+from pybtex.bibtex.utils import split_name_list
 from pybtex.database import Person as PybtexPerson
-from pybtex.database.input.bibtex import Parser, month_names
-from pybtex.utils import CaseInsensitiveDict
+from pybtex.database.input.bibtex import LowLevelParser, month_names
+from pybtex.scanner import PybtexSyntaxError
 
 from generator import latex
+from generator.cache import Memo, content_key, fingerprint
 from generator.errors import Problem, ScholarpageError, Warnings
 from generator.model import BadgeSpec, BibSource, Paper, PaperDate, Person, Text
 
+__all__ = [
+    "SPECIAL_KINDS",
+    "RawEntry",
+    "arxiv_id",
+    "category_code",
+    "decode_bib",
+    "parse_month",
+    "read_papers",
+    "split_entries",
+]
+
+SPECIAL_KINDS = frozenset({"comment", "preamble", "string"})
+"""Block types that are not entries: not papers and not lost."""
+
 _ENTRY_START = re.compile(r"@[ \t]*([A-Za-z][\w:-]*)[ \t\r\n]*([{(])")
-_LINE_START_ENTRY = re.compile(r"\n[ \t]*@[ \t]*[A-Za-z][\w:-]*[ \t]*[{(]")
-_CODING = re.compile(rb"coding[:=][ \t]*([-\w.]+)")
+_SCAN = re.compile(r'[{}")]|\n(?=[ \t]*@[ \t]*[A-Za-z][\w:-]*[ \t]*[{(])')
+_CODING = re.compile(rb"(?:-\*-.*?\bcoding|\bcoding|\bencoding)[:=][ \t]*([-\w.]+)", re.I)
+_EMACS_CODINGS = {
+    "iso-latin-1": "latin-1",
+    "iso-latin-9": "iso8859-15",
+    "latin-9": "iso8859-15",
+    "utf-8-with-signature": "utf-8-sig",
+    "prefer-utf-8": "utf-8",
+    "undecided": "utf-8",
+}
+# Where parsing resumes after a syntax error: the next `name =` after a comma or line start
+# (`%` too: a "commented-out" entry's fields still start with it).
+_RESUME = re.compile(r"[,\n][ \t%]*(?=[A-Za-z][\w.:+/-]*[ \t]*=)")
+_FIELD_LINE = re.compile(r"[ \t]*,?[ \t]*[A-Za-z][\w.:+/-]*[ \t]*=")
 _MONTHS = {
     name: i
     for i, names in enumerate(
         [
-            ("jan", "january", "janv", "jän", "januar"),
-            ("feb", "february", "febr", "fév", "februar"),
-            ("mar", "march", "mär", "märz", "mars"),
-            ("apr", "april", "avr", "avril"),
-            ("may", "mai"),
-            ("jun", "june", "juni", "juin"),
-            ("jul", "july", "juli", "juil", "juillet"),
-            ("aug", "august", "août"),
-            ("sep", "sept", "september"),
-            ("oct", "october", "okt", "oktober", "octobre"),
-            ("nov", "november", "novembre"),
-            ("dec", "december", "dez", "dezember", "déc", "décembre"),
+            ("jan", "january", "janv", "jän", "januar", "janvier", "enero"),
+            ("feb", "february", "febr", "fév", "februar", "février", "febrero"),
+            ("mar", "march", "mär", "märz", "mars", "marzo"),
+            ("apr", "april", "avr", "avril", "abril"),
+            ("may", "mai", "mayo"),
+            ("jun", "june", "juni", "juin", "junio"),
+            ("jul", "july", "juli", "juil", "juillet", "julio"),
+            ("aug", "august", "août", "agosto"),
+            ("sep", "sept", "september", "septembre", "septiembre"),
+            ("oct", "october", "okt", "oktober", "octobre", "octubre"),
+            ("nov", "november", "novembre", "noviembre"),
+            ("dec", "december", "dez", "dezember", "déc", "décembre", "diciembre"),
         ],
         start=1,
     )
@@ -49,13 +89,35 @@ _MONTHS = {
 }
 _NUMBER = re.compile(r"^\s*[-+]?\d+(\.\d+)?\s*$")
 _ARXIV_URL = re.compile(r"arxiv\.org/(?:abs|pdf)/([\w.\-/]+?)(?:v\d+)?(?:\.pdf)?$", re.I)
-_DATE = re.compile(r"^\s*(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?")
-_SPECIAL_TYPES = frozenset({"comment", "preamble", "string"})
+# A biblatex/EDTF date: YYYY[-MM[-DD]] with optional time, qualifiers (? ~ %), or a range.
+_DATE = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?(?:T[\d:]+Z?)?[?~%]?$")
+# biblatex's extended name format: `family=Adler, given=Alfred, id=x` (every part is `label=`)
+_EXTENDED_ITEM = re.compile(r"^\s*[a-z][a-z-]*\s*=", re.I)
+_PERSON_FIELDS = ("author", "editor")
+# Fields a child never takes from its crossref/xref parent (identity and linking fields).
+_NOT_INHERITED = frozenset(
+    {"crossref", "xref", "ids", "key", "entryset", "label", "shorthand", "sortkey", "related"}
+)
+# Parent types whose title is the child's booktitle (biblatex's inheritance table, simplified).
+_BOOK_PARENTS = frozenset(
+    {
+        "proceedings",
+        "mvproceedings",
+        "book",
+        "mvbook",
+        "collection",
+        "mvcollection",
+        "reference",
+        "mvreference",
+    }
+)
+_BLOCK_MEMO = "bibtex-blocks"
+_LATEX_MEMO = "latex"
 
 
 @dataclass(frozen=True, slots=True)
 class RawEntry:
-    """One `@type{...}` block as it stands in the file."""
+    """One `@type{...}` block as it stands in the file; `repaired` when its braces never close."""
 
     kind: str
     start: int
@@ -64,62 +126,46 @@ class RawEntry:
     repaired: bool
 
 
-class _Macros(CaseInsensitiveDict):  # type: ignore[misc]
-    """@string table that yields an undefined macro's own name (BibTeX would print nothing) and
-    remembers it, so the entry is kept and the user is told."""
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    """One parsed entry (fields flat, first occurrence wins), ready to become a Paper."""
 
-    def __init__(self, initial: dict[str, str]) -> None:
-        super().__init__(initial)
-        self.missing: list[str] = []
-
-    def __getitem__(self, key: str) -> str:
-        try:
-            value: str = super().__getitem__(key)
-        except KeyError:
-            self.missing.append(key)
-            return key
-        return value
-
-
-class _EntryParser(Parser):  # type: ignore[misc]
-    """pybtex's parser with errors collected per call instead of raised through global state."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.macros = _Macros(dict(month_names))
-        self.errors: list[Exception] = []
-
-    def handle_error(self, error: Exception) -> None:
-        self.errors.append(error)
-
-    def parse_one(self, text: str) -> BibliographyData:
-        self.data = BibliographyData()
-        self.errors = []
-        self.macros.missing = []
-        result: BibliographyData = self.parse_string(text)
-        return result
+    kind: str
+    key: str | None
+    fields: dict[str, str]
+    persons: dict[str, list[list[str]]]
+    line: int
+    text: str
+    path: Path
 
 
 def decode_bib(raw: bytes, path: Path, encoding: str | None) -> str:
-    """Decode by the configured encoding, else a coding cookie, else UTF-8 (BOM allowed)."""
+    """Decode by the configured encoding, else an Emacs/JabRef coding cookie, else UTF-8 (BOM
+    allowed). Guessing (e.g. a Latin-1 fallback) would turn a wrong file into silent mojibake,
+    so an undecodable file is an error naming the byte offset."""
+    origin = "site.yaml"
     if encoding is None:
-        cookie = _CODING.search(raw[:2048])
+        cookie = _CODING.search(raw[:4096])
         if cookie:
-            encoding = cookie.group(1).decode("ascii")
-            if encoding.lower() in ("utf-8-unix", "utf-8-dos"):
-                encoding = "utf-8"
+            origin = "the file's coding cookie"
+            encoding = cookie.group(1).decode("ascii").lower()
+            encoding = re.sub(r"-(unix|dos|mac)$", "", encoding)
+            encoding = _EMACS_CODINGS.get(encoding, encoding)
+    if encoding is not None and encoding.replace("_", "-").lower() in ("utf-8", "utf8"):
+        encoding = "utf-8-sig"
     try:
         return raw.decode(encoding or "utf-8-sig")
     except LookupError:
         raise ScholarpageError.single(
-            f"unknown encoding {encoding!r}",
+            f"unknown encoding {encoding!r} (from {origin})",
             file=path,
             hint="use a Python codec name such as utf-8, latin-1 or gbk",
         ) from None
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         raise ScholarpageError.single(
-            f"cannot decode as {encoding or 'UTF-8'} at byte offset {exc.start}",
+            f"cannot decode as {encoding or 'UTF-8'} at byte offset {exc.start} "
+            f"(byte {raw[exc.start : exc.start + 1]!r})",
             file=path,
             line=line,
             hint="convert the file to UTF-8, or set its encoding in site.yaml: "
@@ -130,10 +176,11 @@ def decode_bib(raw: bytes, path: Path, encoding: str | None) -> str:
 def split_entries(text: str) -> Iterator[RawEntry]:
     """Yield every @-block with its 1-based line; text outside blocks is a comment in BibTeX.
 
-    An entry whose braces never balance is cut at the next line that starts a new entry, so one
-    typo costs one entry rather than the rest of the file.
+    An entry whose braces never balance is cut at the next line that starts a new entry, and
+    its unclosed fields are closed at the end of their line (see _close_fields), so one typo
+    costs at most one field rather than the rest of the file.
     """
-    newlines = [i for i, ch in enumerate(text) if ch == "\n"]
+    newlines = [m.start() for m in re.finditer("\n", text)]
     pos = 0
     n = len(text)
     while True:
@@ -141,52 +188,558 @@ def split_entries(text: str) -> Iterator[RawEntry]:
         if m is None:
             return
         kind = m.group(1).lower()
-        open_ch = m.group(2)
-        close_ch = "}" if open_ch == "{" else ")"
+        close_ch = "}" if m.group(2) == "{" else ")"
         depth = 0
         in_quote = False
         i = m.end()
         end = -1
-        while i < n:
-            ch = text[i]
+        cut = n
+        while True:
+            s = _SCAN.search(text, i)
+            if s is None:
+                break
+            ch = text[s.start()]
+            i = s.end()
             if ch == "{":
                 depth += 1
             elif ch == "}":
                 if depth == 0 and close_ch == "}":
-                    end = i + 1
+                    end = i
                     break
                 depth = max(depth - 1, 0)
-            elif ch == '"' and depth == 0 and kind not in ("comment",):
-                in_quote = not in_quote
-            elif ch == ")" and close_ch == ")" and depth == 0 and not in_quote:
-                end = i + 1
+            elif ch == '"':
+                if depth == 0 and kind != "comment":
+                    in_quote = not in_quote
+            elif ch == ")":
+                if close_ch == ")" and depth == 0 and not in_quote:
+                    end = i
+                    break
+            else:
+                # a line starting a new entry while this one is open: this one is broken
+                cut = s.start()
                 break
-            elif ch == "\n" and depth > 0 and _LINE_START_ENTRY.match(text, i):
-                # a new entry begins while this one is still open: cut here
-                break
-            i += 1
         line = bisect.bisect_right(newlines, m.start() - 1) + 1
         if end == -1:
-            body = text[m.start() : i].rstrip()
-            if kind == "comment":
-                pos = i
-                continue
-            yield RawEntry(kind, m.start(), line, body + "}" * (depth + 1), True)
-            pos = max(i, m.end())
+            if kind != "comment":
+                body = text[m.start() : cut].rstrip()
+                yield RawEntry(kind, m.start(), line, _close_fields(body, close_ch), True)
+            pos = max(cut, m.end())
             continue
         yield RawEntry(kind, m.start(), line, text[m.start() : end], False)
         pos = end
 
 
-def _plain_field(entry: Entry, *names: str) -> str | None:
+def _close_fields(body: str, close_ch: str) -> str:
+    """Close, at the end of its line, each field whose braces are still open when the next
+    field starts (`publisher = {Taylor {{\\&} Francis},` in a real Papers3 export)."""
+    lines = body.split("\n")
+    depth = 0
+    out: list[str] = []
+    for index, line in enumerate(lines):
+        if index > 0 and depth > 0 and _FIELD_LINE.match(line):
+            k = len(out) - 1
+            while k > 0 and not out[k].strip():
+                k -= 1
+            prev = out[k].rstrip()
+            comma = prev.endswith(",")
+            out[k] = (prev[:-1] if comma else prev) + "}" * depth + ("," if comma else "")
+            depth = 0
+        start = line.index("{") + 1 if index == 0 and "{" in line else 0
+        if index == 0 and close_ch == ")":
+            start = line.index("(") + 1 if "(" in line else 0
+        segment = line[start:]
+        depth = max(depth + segment.count("{") - segment.count("}"), 0)
+        out.append(line)
+    return "\n".join(out) + "}" * depth + "\n" + close_ch
+
+
+# --- parsing one block ------------------------------------------------------------------------
+
+
+class _BlockParser(LowLevelParser):  # type: ignore[misc]
+    """pybtex's tokenizer for one block: undefined macros become their name, errors are
+    collected (not raised through pybtex's global strict flag), each field remembers its line,
+    and parsing resumes at the next `name =` after a syntax error."""
+
+    pos: int
+    lineno: int
+    current_value: list[str]
+    current_fields: list[tuple[str, list[str], int]]
+
+    def __init__(self, text: str, macros: dict[str, str]) -> None:
+        super().__init__(text, macros=macros)
+        self.lineno = 1
+        self.table = macros
+        self.missing: list[tuple[str, int]] = []
+        self.errors: list[tuple[int, str]] = []
+
+    def substitute_macro(self, name: str) -> str:
+        value = self.table.get(name.lower())
+        if value is None:
+            self.missing.append((name, self.lineno))
+            return name
+        return value
+
+    def parse_string_body(self, body_end: Any) -> None:
+        name = self.required([self.NAME]).value
+        self.required([self.EQUALS])
+        self.parse_value()
+        self.current_field_name = name
+        self.table[name.lower()] = "".join(self.current_value)
+
+    def parse_entry_fields(self) -> None:
+        while True:
+            self.current_field_name = None
+            self.current_value = []
+            self.eat_whitespace()
+            line = self.lineno
+            self.parse_field()
+            if self.current_field_name and self.current_value:
+                self.current_fields.append((self.current_field_name, self.current_value, line))
+            if not self.optional([self.COMMA]):
+                return
+
+    def _error(self, error: PybtexSyntaxError) -> None:
+        kind = getattr(error, "error_type", "syntax error")
+        detail = str(error.args[0] if error.args else "").splitlines()
+        message = f"{kind}: {detail[0]}" if detail else str(kind)
+        self.errors.append((error.lineno or self.lineno, message))
+
+    def parse_block(self) -> tuple[str, str | None, list[tuple[str, list[str], int]]]:
+        """(type, key, [(field, value parts, line)]); the key is None when the entry has none."""
+        self.skip_to([self.AT])
+        command = self.required([self.NAME]).value
+        start = self.required([self.LPAREN, self.LBRACE])
+        body_end = self.RBRACE if start.pattern is self.LBRACE else self.RPAREN
+        lower = command.lower()
+        self.current_fields = []
+        if lower == "comment":
+            return command, None, []
+        try:
+            if lower == "string":
+                self.parse_string_body(body_end)
+                return command, None, []
+            if lower == "preamble":
+                self.parse_preamble_body(body_end)
+                return command, None, []
+        except PybtexSyntaxError as error:
+            self._error(error)
+            return command, None, []
+        key_pattern = self.KEY_PAREN if body_end is self.RPAREN else self.KEY_BRACE
+        saved = (self.pos, self.lineno)
+        key_token = self.optional([key_pattern])
+        key = key_token.value if key_token else None
+        if key is not None and key.endswith(")") and body_end is self.RPAREN:
+            key = key[:-1]
+            self.pos -= 1
+        self.eat_whitespace()
+        if key is not None and self.text.startswith("=", self.pos):
+            # `@article{title = ...`: no key at all, the first field follows at once
+            self.pos, self.lineno = saved
+            key = None
+        else:
+            self.optional([self.COMMA])
+        resumed_at = -1
+        while True:
+            try:
+                self.parse_entry_fields()
+                self.required([body_end])
+                break
+            except PybtexSyntaxError as error:
+                self._error(error)
+                nxt = _RESUME.search(self.text, max(self.pos - 1, 0))
+                if nxt is None or nxt.end() <= resumed_at:
+                    break
+                resumed_at = nxt.end()
+                self.update_lineno(self.text[self.pos : nxt.end()])
+                self.pos = nxt.end()
+        fields: list[tuple[str, list[str], int]] = self.current_fields
+        return command, key, fields
+
+
+def _top_level_commas(name: str) -> int:
+    depth = 0
+    count = 0
+    for ch in name:
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth = max(depth - 1, 0)
+        elif ch == "," and depth == 0:
+            count += 1
+    return count
+
+
+def _split_top(value: str, sep: str) -> list[str]:
+    parts: list[str] = []
+    depth = 0
+    current: list[str] = []
+    for ch in value:
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth = max(depth - 1, 0)
+        if ch == sep and depth == 0:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+    parts.append("".join(current))
+    return parts
+
+
+def _unbrace(value: str) -> str:
+    value = value.strip()
+    if len(value) >= 2 and value[0] == "{" and value[-1] == "}":
+        return value[1:-1].strip()
+    if len(value) >= 2 and value[0] == '"' and value[-1] == '"':
+        return value[1:-1].strip()
+    return value
+
+
+def _parse_name(name: str, problems: list[list[Any]], line: int) -> list[str]:
+    """[first, von, last, jr] of one name: BibTeX rules via pybtex, plus biblatex's extended
+    `family=..., given=...` form, which pybtex does not know."""
+    items = _split_top(name, ",")
+    if all(_EXTENDED_ITEM.match(item) for item in items):
+        parts = {"given": "", "prefix": "", "family": "", "suffix": ""}
+        for item in items:
+            label, _, value = item.partition("=")
+            label = label.strip().lower()
+            if label in parts:
+                parts[label] = _unbrace(value)
+        if parts["family"] or parts["given"]:
+            return [parts["given"], parts["prefix"], parts["family"], parts["suffix"]]
+    if _top_level_commas(name) > 2:
+        problems.append(
+            [
+                line,
+                f"name '{name}' has more than two commas; shown as written",
+                "separate names with ' and ', and write each as 'Last, First'",
+            ]
+        )
+        return ["", "", name.strip(), ""]
+    try:
+        person = PybtexPerson(name)
+    except Exception:  # pybtex reports through global state; never let it stop a build
+        return ["", "", name.strip(), ""]
+    return [
+        " ".join(person.first_names + person.middle_names),
+        " ".join(person.prelast_names),
+        " ".join(person.last_names),
+        " ".join(person.lineage_names),
+    ]
+
+
+def _parse_text(text: str, macros: dict[str, str]) -> dict[str, Any]:
+    """Parse one block into a JSON-able dict; lines in it are relative to the block (1-based)."""
+    parser = _BlockParser(text, macros)
+    problems: list[list[Any]] = []
+    try:
+        command, key, raw_fields = parser.parse_block()
+    except PybtexSyntaxError as error:
+        parser._error(error)
+        command, key, raw_fields = "", None, []
+    if parser.errors:
+        err_line, message = parser.errors[0]
+        more = len(parser.errors) - 1
+        problems.append(
+            [
+                err_line,
+                f"BibTeX {message}" + (f" (and {more} more in this entry)" if more else ""),
+                "the fields around it are read where possible; check this line",
+            ]
+        )
+    for macro, macro_line in dict.fromkeys(parser.missing):
+        problems.append(
+            [
+                macro_line,
+                f"undefined @string macro '{macro}' (its name is shown instead)",
+                "define it with @string, or list the .bib that defines it earlier in site.yaml",
+            ]
+        )
+    fields: dict[str, str] = {}
+    first_line: dict[str, int] = {}
+    persons: dict[str, list[list[str]]] = {}
+    for name, parts, field_line in raw_fields:
+        lname = name.lower()
+        if lname in fields:
+            problems.append(
+                [
+                    field_line,
+                    f"duplicate field '{lname}' (first on line +{first_line[lname]}); "
+                    "the first is kept",
+                    "remove one of the two",
+                ]
+            )
+            continue
+        value = re.sub(r"\s+", " ", "".join(parts)).strip()
+        fields[lname] = value
+        first_line[lname] = field_line
+        if lname in _PERSON_FIELDS and value:
+            persons[lname] = [_parse_name(n, problems, field_line) for n in split_name_list(value)]
+    result: dict[str, Any] = {
+        "type": command,
+        "key": key,
+        "fields": fields,
+        "persons": persons,
+        "problems": problems,
+    }
+    if command.lower() == "string" and parser.current_field_name:
+        name = parser.current_field_name.lower()
+        result["macro"] = [name, macros.get(name, "")]
+    return result
+
+
+def _parse_block(block: RawEntry, macros: dict[str, str], memo: Memo, state: str) -> dict[str, Any]:
+    key = content_key(state, block.text)
+    hit = memo.get(key)
+    if isinstance(hit, dict):
+        if "macro" in hit:
+            macros[hit["macro"][0]] = hit["macro"][1]
+        return hit
+    result = _parse_text(block.text, macros)
+    memo.put(key, result)
+    return result
+
+
+# --- reading files ----------------------------------------------------------------------------
+
+
+def _relative_problem(text: str, block_line: int) -> str:
+    """Rewrite 'line +N' (relative to the block) as an absolute line number."""
+    return re.sub(r"line \+(\d+)", lambda m: f"line {block_line + int(m.group(1)) - 1}", text)
+
+
+def _read_file(
+    source: BibSource,
+    macros: dict[str, str],
+    state: str,
+    memo: Memo,
+    warnings: Warnings,
+) -> tuple[list[_Entry], str]:
+    """Entries of one file, in order (duplicates still in); returns the new macro state."""
+    text = decode_bib(source.path.read_bytes(), source.path, source.encoding)
+    path = source.path
+    entries: list[_Entry] = []
+    for block in split_entries(text):
+        if block.kind == "comment":
+            continue
+        if block.repaired:
+            warnings.warn(
+                f"unbalanced braces in @{block.kind}: closed at the end of the open field's line",
+                file=path,
+                line=block.line,
+                hint="check that every { has a matching }",
+            )
+        result = _parse_block(block, macros, memo, state)
+        if "macro" in result:
+            # every later block depends on the macros defined so far
+            state = content_key(state, block.text)
+        for rel_line, message, hint in result["problems"]:
+            warnings.warn(
+                _relative_problem(message, block.line),
+                file=path,
+                line=block.line + rel_line - 1,
+                hint=hint,
+            )
+        kind = str(result["type"]).lower()
+        if kind in SPECIAL_KINDS:
+            continue
+        if not kind:
+            warnings.warn(
+                f"@{block.kind} could not be read: entry skipped",
+                file=path,
+                line=block.line,
+                hint="fix the syntax of this entry",
+            )
+            continue
+        entries.append(
+            _Entry(
+                kind,
+                result["key"],
+                dict(result["fields"]),
+                {k: list(v) for k, v in result["persons"].items()},
+                block.line,
+                block.text,
+                path,
+            )
+        )
+    return entries, state
+
+
+def _generated_key(entry: _Entry, taken: set[str]) -> str:
+    """A stable key from the content (author, year, title word), so its page URL survives edits
+    above it in the file."""
+    persons = entry.persons.get("author") or entry.persons.get("editor") or []
+    last = persons[0][2] if persons else ""
+    year = re.search(r"\d{4}", entry.fields.get("year", "") or entry.fields.get("date", ""))
+    words = re.findall(r"[A-Za-z]{4,}", entry.fields.get("title", ""))
+    raw = f"{last}{year.group(0) if year else ''}{words[0] if words else ''}"
+    ascii_raw = unicodedata.normalize("NFKD", raw).encode("ascii", "ignore").decode("ascii")
+    base = re.sub(r"[^a-z0-9]+", "", ascii_raw.lower()) or f"entry-line{entry.line}"
+    key, n = base, 1
+    while key.lower() in taken:
+        n += 1
+        key = f"{base}-{n}"
+    return key
+
+
+def _merge(entries: list[_Entry], warnings: Warnings) -> dict[str, _Entry]:
+    """Keys are case-insensitive in BibTeX: the first entry with a key wins, later ones are
+    skipped with a warning naming both places; keyless entries get a generated key."""
+    taken = {e.key.lower() for e in entries if e.key is not None}
+    by_key: dict[str, _Entry] = {}
+    lower: dict[str, str] = {}
+    for entry in entries:
+        if entry.kind == "set":
+            members = entry.fields.get("entryset", "")
+            warnings.warn(
+                f"@set '{entry.key}' groups {members or 'no entries'}: entry skipped "
+                "(its members are shown as papers of their own)",
+                file=entry.path,
+                line=entry.line,
+                hint="remove the @set entry, or ignore this warning",
+            )
+            continue
+        if entry.key is None:
+            key = _generated_key(entry, taken)
+            taken.add(key.lower())
+            warnings.warn(
+                f"entry has no citation key; using '{key}'",
+                file=entry.path,
+                line=entry.line,
+                hint="add a key after the opening brace: @article{key, ...",
+            )
+            entry = _Entry(
+                entry.kind, key, entry.fields, entry.persons, entry.line, entry.text, entry.path
+            )
+        key = entry.key or ""
+        first = lower.get(key.lower())
+        if first is not None:
+            kept = by_key[first]
+            warnings.warn(
+                f"duplicate key '{key}': entry skipped, the one at "
+                f"{kept.path.name}:{kept.line} is kept",
+                file=entry.path,
+                line=entry.line,
+                hint="give each entry its own key",
+            )
+            continue
+        lower[key.lower()] = key
+        by_key[key] = entry
+    return by_key
+
+
+def _inherit(entries: dict[str, _Entry], warnings: Warnings) -> None:
+    """Fill missing fields from crossref (or xref) parents, transitively; report cycles and
+    unknown parents. A proceedings/book parent's title becomes the child's booktitle."""
+    lower = {k.lower(): k for k in entries}
+    for key, entry in entries.items():
+        chain = [key.lower()]
+        current = entry
+        while True:
+            link = "crossref" if current.fields.get("crossref") else "xref"
+            parent_key = current.fields.get(link, "").strip()
+            if not parent_key or "," in parent_key:
+                break
+            target = lower.get(parent_key.lower())
+            if target is None:
+                if link == "crossref":
+                    warnings.warn(
+                        f"crossref to unknown entry '{parent_key}'",
+                        file=entry.path,
+                        line=entry.line,
+                        hint="add the referenced entry or remove the crossref field",
+                    )
+                break
+            if target.lower() in chain:
+                warnings.warn(
+                    f"{link} cycle: {' -> '.join([*chain, target.lower()])}",
+                    file=entry.path,
+                    line=entry.line,
+                    hint=f"remove one of the {link} fields",
+                )
+                break
+            chain.append(target.lower())
+            parent = entries[target]
+            for name, value in parent.fields.items():
+                if name in _NOT_INHERITED:
+                    continue
+                target_name = name
+                if name == "title" and parent.kind in _BOOK_PARENTS:
+                    target_name = "booktitle"
+                elif name == "booktitle" and parent.kind in _BOOK_PARENTS:
+                    continue
+                if target_name not in entry.fields:
+                    entry.fields[target_name] = value
+            for role, persons in parent.persons.items():
+                if role not in entry.persons:
+                    entry.persons[role] = persons
+            current = parent
+
+
+def read_papers(
+    sources: tuple[BibSource, ...],
+    badges: tuple[BadgeSpec, ...],
+    warnings: Warnings,
+    *,
+    cache_dir: Path | None = None,
+) -> tuple[Paper, ...]:
+    """Parse every listed .bib file, in order (@string macros carry over), into Papers.
+
+    `cache_dir` holds the on-disk memo tables (None: no disk cache).
+    """
+    print_ = fingerprint()
+    blocks = Memo(cache_dir, _BLOCK_MEMO, print_)
+    conversions = Memo(cache_dir, _LATEX_MEMO, print_)
+    macros: dict[str, str] = dict(month_names)
+    state = print_
+    entries: list[_Entry] = []
+    problems: list[Problem] = []
+    for source in sources:
+        try:
+            file_entries, state = _read_file(source, macros, state, blocks, warnings)
+        except FileNotFoundError:
+            problems.append(
+                Problem(
+                    "BibTeX file not found",
+                    source.path,
+                    hint="fix the path under `bibliography:` in site.yaml",
+                )
+            )
+            continue
+        except ScholarpageError as error:
+            problems.extend(error.problems)
+            continue
+        entries.extend(file_entries)
+    if problems:
+        raise ScholarpageError(tuple(problems))
+    merged = _merge(entries, warnings)
+    _inherit(merged, warnings)
+    convert = _Converter(warnings, conversions)
+    papers = tuple(
+        _to_paper(key, entry, index, badges, convert)
+        for index, (key, entry) in enumerate(merged.items())
+    )
+    blocks.save()
+    conversions.save()
+    return papers
+
+
+# --- fields to Paper --------------------------------------------------------------------------
+
+
+def _field(fields: dict[str, str], *names: str) -> str | None:
     for name in names:
-        value = entry.fields.get(name)
-        if value is not None and str(value).strip():
-            return str(value).strip()
+        value = fields.get(name)
+        if value is not None and value.strip():
+            return value.strip()
     return None
 
 
 def parse_month(value: str | None) -> int | None:
+    """1-12 from `mar`, `{MAR}`, `Sep.`, `january`, `3`, `März`; None when not a month."""
     if not value:
         return None
     v = value.strip().strip("{}").strip().rstrip(".").lower()
@@ -195,28 +748,35 @@ def parse_month(value: str | None) -> int | None:
         return month if 1 <= month <= 12 else None
     if v in _MONTHS:
         return _MONTHS[v]
+    head = re.match(r"[^\W\d_]+", v)
+    if head and head.group(0) in _MONTHS:
+        return _MONTHS[head.group(0)]
     return _MONTHS.get(v[:3]) if len(v) >= 3 else None
 
 
-def parse_date(entry: Entry) -> PaperDate:
-    """biblatex `date` (ranges take their start), else year/month/day."""
-    raw = _plain_field(entry, "date")
+def parse_date(fields: dict[str, str]) -> PaperDate:
+    """biblatex `date` (a range shows its start; EDTF oddities such as `19XX` or BCE years give
+    no date from it), else year/month/day."""
+    raw = _field(fields, "date")
     if raw:
-        m = _DATE.match(raw.strip("{}"))
+        start = raw.strip().strip("{}").split("/")[0].strip()
+        m = _DATE.match(start)
         if m:
-            d_month = int(m.group(2)) if m.group(2) else None
-            d_day = int(m.group(3)) if m.group(3) else None
-            if d_month is not None and not 1 <= d_month <= 12:
-                d_month, d_day = None, None
-            if d_day is not None and not 1 <= d_day <= 31:
-                d_day = None
-            return PaperDate(int(m.group(1)), d_month, d_day)
-    year_raw = _plain_field(entry, "year")
-    ym = re.search(r"\d{4}", year_raw) if year_raw else None
+            month = int(m.group(2)) if m.group(2) else None
+            day = int(m.group(3)) if m.group(3) else None
+            if month is not None and not 1 <= month <= 12:
+                month, day = None, None  # EDTF seasons (21-24) are not months
+            if day is not None and not 1 <= day <= 31:
+                day = None
+            return PaperDate(int(m.group(1)), month, day)
+    year_raw = _field(fields, "year")
+    ym = re.search(r"(?<!\d)\d{4}(?!\d)", year_raw) if year_raw else None
     year = int(ym.group(0)) if ym else None
-    month = parse_month(_plain_field(entry, "month"))
-    day_raw = _plain_field(entry, "day")
+    month = parse_month(_field(fields, "month"))
+    day_raw = _field(fields, "day")
     day = int(day_raw) if day_raw and day_raw.isdigit() and 1 <= int(day_raw) <= 31 else None
+    if year is None:
+        return PaperDate(None)
     return PaperDate(year, month, day if month else None)
 
 
@@ -228,15 +788,15 @@ def category_code(primary_class: str | None) -> str | None:
     return value.split(".", 1)[-1].upper() or None
 
 
-def arxiv_id(entry: Entry) -> str | None:
-    prefix = (_plain_field(entry, "archiveprefix", "eprinttype") or "").lower()
-    eprint = _plain_field(entry, "eprint")
+def arxiv_id(fields: dict[str, str]) -> str | None:
+    prefix = (_field(fields, "archiveprefix", "eprinttype") or "").lower()
+    eprint = _field(fields, "eprint")
     if eprint and (prefix == "arxiv" or re.match(r"^\d{4}\.\d{4,5}(v\d+)?$", eprint)):
         return re.sub(r"^arxiv:", "", eprint, flags=re.I)
-    explicit = _plain_field(entry, "arxiv", "arxivid")
+    explicit = _field(fields, "arxiv", "arxivid")
     if explicit:
         return re.sub(r"^arxiv:", "", explicit, flags=re.I)
-    url = _plain_field(entry, "url")
+    url = _field(fields, "url")
     if url:
         m = _ARXIV_URL.search(url)
         if m:
@@ -245,15 +805,26 @@ def arxiv_id(entry: Entry) -> str | None:
 
 
 class _Converter:
-    """Runs every shown field through the one LaTeX converter and reports what it could not do."""
+    """Runs every shown field through the one LaTeX converter (memoised on disk) and reports
+    what it could not do; unknown macros are reported once per build."""
 
-    def __init__(self, warnings: Warnings) -> None:
+    def __init__(self, warnings: Warnings, memo: Memo) -> None:
         self.warnings = warnings
+        self.memo = memo
         self.seen_macros: set[str] = set()
 
+    def convert(self, value: str) -> list[Any]:
+        hit = self.memo.get(value)
+        if isinstance(hit, list) and len(hit) == 5:
+            return hit
+        r = latex.convert(value)
+        out = [r.html, r.text, list(r.unknown_macros), r.has_math, r.bare_percent]
+        self.memo.put(value, out)
+        return out
+
     def text(self, value: str, where: Path, line: int, field: str) -> tuple[Text, bool]:
-        rendered = latex.convert(value)
-        for macro in rendered.unknown_macros:
+        html, text, unknown, has_math, bare_percent = self.convert(value)
+        for macro in unknown:
             if macro not in self.seen_macros:
                 self.seen_macros.add(macro)
                 self.warnings.warn(
@@ -262,30 +833,23 @@ class _Converter:
                     line=line,
                     hint="replace it with plain text or Unicode in the .bib file",
                 )
-        if rendered.bare_percent:
+        if bare_percent:
             self.warnings.warn(
                 f"unescaped % in field '{field}' starts a LaTeX comment; shown literally",
                 file=where,
                 line=line,
                 hint=r"write \% for a percent sign",
             )
-        return Text(rendered.html, rendered.text), rendered.has_math
+        return Text(html, text), bool(has_math)
 
-    def person(self, person: PybtexPerson, where: Path, line: int) -> Person:
-        parts = {
-            "first": " ".join(person.first_names + person.middle_names),
-            "von": " ".join(person.prelast_names),
-            "last": " ".join(person.last_names),
-            "jr": " ".join(person.lineage_names),
-        }
-        full = " ".join(p for p in (parts["first"], parts["von"], parts["last"]) if p)
-        if parts["jr"]:
-            full += ", " + parts["jr"]
+    def person(self, parts: list[str], where: Path, line: int) -> Person:
+        first, von, last, jr = parts
+        full = " ".join(p for p in (first, von, last) if p)
+        if jr:
+            full += ", " + jr
         shown, _ = self.text(full, where, line, "author")
-        plain = {k: latex.convert(v).text for k, v in parts.items()}
-        return Person(
-            plain["first"], plain["von"], plain["last"], plain["jr"], shown.text, shown.html
-        )
+        plain = [self.convert(p)[1] if p else "" for p in parts]
+        return Person(plain[0], plain[1], plain[2], plain[3], shown.text, shown.html)
 
 
 def _number(value: str | None) -> float | None:
@@ -294,175 +858,25 @@ def _number(value: str | None) -> float | None:
     return float(value)
 
 
-def _is_others(person: PybtexPerson) -> bool:
-    return (
-        not person.first_names
-        and not person.prelast_names
-        and [n.lower() for n in person.last_names] == ["others"]
-    )
-
-
-def _inherit(entries: dict[str, tuple[Entry, RawEntry, Path]], warnings: Warnings) -> None:
-    """Copy missing fields from crossref/xref parents (booktitle, year...), reporting cycles."""
-    lower = {k.lower(): k for k in entries}
-    for key, (entry, raw, path) in entries.items():
-        chain: list[str] = [key.lower()]
-        current = entry
-        while True:
-            parent_key = _plain_field(current, "crossref")
-            if not parent_key:
-                break
-            target = lower.get(parent_key.lower())
-            if target is None:
-                warnings.warn(
-                    f"crossref to unknown entry '{parent_key}'",
-                    file=path,
-                    line=raw.line,
-                    hint="add the referenced entry or remove the crossref field",
-                )
-                break
-            if target.lower() in chain:
-                warnings.warn(
-                    f"crossref cycle: {' -> '.join([*chain, target.lower()])}",
-                    file=path,
-                    line=raw.line,
-                    hint="remove one of the crossref fields",
-                )
-                break
-            chain.append(target.lower())
-            parent = entries[target][0]
-            for name, value in parent.fields.items():
-                lname = name.lower()
-                if lname in ("crossref", "ids", "key"):
-                    continue
-                if lname == "title" and parent.type.lower() in (
-                    "proceedings",
-                    "book",
-                    "collection",
-                ):
-                    target_name = "booktitle"
-                else:
-                    target_name = name
-                if target_name not in entry.fields:
-                    entry.fields[target_name] = value
-            for role, persons in parent.persons.items():
-                if role not in entry.persons:
-                    entry.persons[role] = list(persons)
-            current = parent
-
-
-def read_papers(
-    sources: tuple[BibSource, ...], badges: tuple[BadgeSpec, ...], warnings: Warnings
-) -> tuple[Paper, ...]:
-    """Parse every listed .bib file, in order, into Papers (entry order kept)."""
-    parser = _EntryParser()
-    collected: dict[str, tuple[Entry, RawEntry, Path]] = {}
-    problems: list[Problem] = []
-    for source in sources:
-        try:
-            raw = source.path.read_bytes()
-        except FileNotFoundError:
-            problems.append(
-                Problem(
-                    "BibTeX file not found",
-                    source.path,
-                    hint="fix the path under `bibliography:` in site.yaml",
-                )
-            )
-            continue
-        text = decode_bib(raw, source.path, source.encoding)
-        for block in split_entries(text):
-            _parse_block(parser, block, source.path, collected, warnings)
-    if problems:
-        raise ScholarpageError(tuple(problems))
-    _inherit(collected, warnings)
-    convert = _Converter(warnings)
-    papers: list[Paper] = []
-    for index, (key, (entry, raw_entry, path)) in enumerate(collected.items()):
-        papers.append(_to_paper(key, entry, raw_entry, path, index, badges, convert))
-    return tuple(papers)
-
-
-def _parse_block(
-    parser: _EntryParser,
-    block: RawEntry,
-    path: Path,
-    collected: dict[str, tuple[Entry, RawEntry, Path]],
-    warnings: Warnings,
-) -> None:
-    if block.kind == "comment":
-        return
-    if block.repaired:
-        warnings.warn(
-            "unbalanced braces: entry cut at the next entry",
-            file=path,
-            line=block.line,
-            hint="check that every { has a matching }",
-        )
-    text = block.text
-    if block.kind not in _SPECIAL_TYPES:
-        # `@article{,` (an empty key, as Mendeley writes) would make pybtex drop every field
-        text = re.sub(r"^(@[^{(]*[{(])\s*,", r"\1unnamed-line" + str(block.line) + ",", text)
-    data = parser.parse_one(text)
-    for error in parser.errors:
-        warnings.warn(
-            f"BibTeX problem: {_error_text(error)}",
-            file=path,
-            line=block.line,
-            hint="the entry is kept where pybtex could read it",
-        )
-    for macro in dict.fromkeys(parser.macros.missing):
-        warnings.warn(
-            f"undefined @string macro '{macro}' (its name is shown instead)",
-            file=path,
-            line=block.line,
-            hint="define it with @string, or list the .bib that defines it earlier in site.yaml",
-        )
-    if block.kind in _SPECIAL_TYPES:
-        return
-    if not data.entries:
-        warnings.warn(
-            f"entry @{block.kind} could not be read and is skipped",
-            file=path,
-            line=block.line,
-            hint="fix the syntax of this entry",
-        )
-        return
-    for key, entry in data.entries.items():
-        existing = next((k for k in collected if k.lower() == key.lower()), None)
-        if existing is not None:
-            first = collected[existing]
-            warnings.warn(
-                f"duplicate key '{key}' (first at {first[2].name}:{first[1].line}); "
-                "this one is skipped",
-                file=path,
-                line=block.line,
-                hint="give each entry its own key",
-            )
-            continue
-        collected[key] = (entry, block, path)
-
-
-def _error_text(error: Exception) -> str:
-    message = getattr(error, "message", None) or str(error)
-    return str(message).splitlines()[0] if message else type(error).__name__
+def _is_others(parts: list[str]) -> bool:
+    return not parts[0] and not parts[1] and not parts[3] and parts[2].lower() == "others"
 
 
 def _to_paper(
     key: str,
-    entry: Entry,
-    raw: RawEntry,
-    path: Path,
+    entry: _Entry,
     index: int,
     badges: tuple[BadgeSpec, ...],
     convert: _Converter,
 ) -> Paper:
-    line = raw.line
+    fields = entry.fields
+    path = entry.path
+    line = entry.line
     has_math = False
 
     def text_field(*names: str) -> Text | None:
         nonlocal has_math
-        value = _plain_field(entry, *names)
+        value = _field(fields, *names)
         if value is None:
             return None
         shown, math = convert.text(value, path, line, names[0])
@@ -471,15 +885,21 @@ def _to_paper(
 
     title = text_field("title")
     if title is None:
-        convert.warnings.warn("entry has no title", file=path, line=line, hint="add a title field")
-        title = Text(latex.convert(key).html, key)
+        convert.warnings.warn(
+            "entry has no title; its key is shown instead",
+            file=path,
+            line=line,
+            hint="add a title field",
+        )
+        html, text = convert.convert(key)[:2]
+        title = Text(html, text)
     persons = entry.persons.get("author") or entry.persons.get("editor") or []
     others = any(_is_others(p) for p in persons)
     authors = tuple(convert.person(p, path, line) for p in persons if not _is_others(p))
-    primary = _plain_field(entry, "primaryclass", "eprintclass")
+    primary = _field(fields, "primaryclass", "eprintclass")
     badge_values: list[tuple[str, float]] = []
     for spec in badges:
-        raw_value = _plain_field(entry, spec.field)
+        raw_value = _field(fields, spec.field)
         if raw_value is None:
             continue
         number = _number(raw_value)
@@ -492,7 +912,7 @@ def _to_paper(
             )
             continue
         badge_values.append((spec.field, number))
-    citations_raw = _plain_field(entry, "citations")
+    citations_raw = _field(fields, "citations")
     citations = None
     if citations_raw is not None:
         number = _number(citations_raw)
@@ -505,40 +925,40 @@ def _to_paper(
         else:
             citations = int(number)
     keywords = tuple(
-        k.strip() for k in re.split(r"[,;]", _plain_field(entry, "keywords") or "") if k.strip()
+        k.strip() for k in re.split(r"[,;]", _field(fields, "keywords") or "") if k.strip()
     )
-    selected = (_plain_field(entry, "selected") or "").lower() in ("true", "yes", "1")
+    selected = (_field(fields, "selected") or "").lower() in ("true", "yes", "1")
     return Paper(
         key=key,
-        entry_type=entry.type.lower(),
+        entry_type=entry.kind,
         source=path,
         line=line,
         index=index,
         title=title,
         authors=authors,
         others=others,
-        date=parse_date(entry),
+        date=parse_date(fields),
         venue=text_field(
             "journal", "booktitle", "journaltitle", "howpublished", "school", "institution"
         ),
-        volume=_plain_field(entry, "volume"),
-        number=_plain_field(entry, "number", "issue"),
-        pages=_plain_field(entry, "pages"),
+        volume=_field(fields, "volume"),
+        number=_field(fields, "number", "issue"),
+        pages=_field(fields, "pages"),
         publisher=text_field("publisher"),
         abstract=text_field("abstract"),
-        doi=_clean_doi(_plain_field(entry, "doi")),
-        url=_plain_field(entry, "url"),
-        pdf=_plain_field(entry, "pdf"),
-        code=_plain_field(entry, "code"),
-        slides=_plain_field(entry, "slides"),
-        arxiv_id=arxiv_id(entry),
+        doi=_clean_doi(_field(fields, "doi")),
+        url=_field(fields, "url"),
+        pdf=_field(fields, "pdf"),
+        code=_field(fields, "code"),
+        slides=_field(fields, "slides"),
+        arxiv_id=arxiv_id(fields),
         primary_class=primary,
         category=category_code(primary),
         keywords=keywords,
         selected=selected,
         citations=citations,
         badges=tuple(badge_values),
-        bibtex=raw.text.strip(),
+        bibtex=entry.text.strip(),
         has_math=has_math,
     )
 

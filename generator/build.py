@@ -11,6 +11,7 @@ from pathlib import Path
 
 from generator.assemble import assemble_site
 from generator.bibtex import read_papers
+from generator.cache import CACHE_DIR_NAME
 from generator.config import check_theme_options, load_config
 from generator.errors import Problem, ScholarpageError, Warnings
 from generator.model import BadgeSpec, BibSource, Paper
@@ -47,9 +48,10 @@ def _read_papers_cached(
     badges: tuple[BadgeSpec, ...],
     warnings: Warnings,
     cache: BuildCache | None,
+    cache_dir: Path | None,
 ) -> tuple[Paper, ...]:
     if cache is None:
-        return read_papers(sources, badges, warnings)
+        return read_papers(sources, badges, warnings, cache_dir=cache_dir)
     digests: list[tuple[str, str | None, str]] = []
     for source in sources:
         try:
@@ -64,7 +66,7 @@ def _read_papers_cached(
             warnings.add(problem)
         return hit[0]
     mine = Warnings()
-    papers = read_papers(sources, badges, mine)
+    papers = read_papers(sources, badges, mine, cache_dir=cache_dir)
     cache.papers.clear()
     cache.papers[key] = (papers, mine.items)
     for problem in mine.items:
@@ -110,7 +112,13 @@ def build_site(
         config, theme_options=check_theme_options(config, chosen_theme.specs, warnings)
     )
     profile = read_profile(config.profile)
-    papers = _read_papers_cached(config.bibliography, config.paper_badges, warnings, cache)
+    papers = _read_papers_cached(
+        config.bibliography,
+        config.paper_badges,
+        warnings,
+        cache,
+        config.site_dir / CACHE_DIR_NAME,
+    )
     pages = read_pages(config.site_dir, warnings)
     site = assemble_site(
         config,
