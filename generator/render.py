@@ -406,6 +406,12 @@ def render_site(site: Site, theme: Theme) -> tuple[Output, ...]:
         try:
             tpl = env.get_template(template)
             html = tpl.render({**shared, **_page_helpers(path, base_url), **extra})
+        except RecursionError:
+            raise ScholarpageError.single(
+                f"template {template} extends or includes itself",
+                hint='in a theme, extend the parent\'s template as "!PARENT/name.html" '
+                '(e.g. "!classic/index.html"); "!theme/" is for the site\'s templates/ folder',
+            ) from None
         except (jinja2.TemplateError, TypeError, ValueError, AttributeError, KeyError) as exc:
             raise _template_error(exc, theme) from None
         return Output(path, html.encode("utf-8"))

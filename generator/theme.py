@@ -122,9 +122,14 @@ class Theme:
         if self.overrides is not None and self.overrides.is_dir():
             loaders.append(jinja2.FileSystemLoader(str(self.overrides)))
         loaders.append(theme_loader)
-        loader = jinja2.ChoiceLoader(
-            [jinja2.PrefixLoader({"!theme": theme_loader}, delimiter="/"), *loaders]
-        )
+        # "!theme/x.html": the theme's x.html, skipping the site's overrides (pelican's prefix);
+        # "!NAME/x.html": x.html as theme NAME of the chain (or its parents) has it, so a child
+        # theme can extend the parent template it replaces without extending itself.
+        prefixes: dict[str, jinja2.BaseLoader] = {"!theme": theme_loader}
+        for i, directory in enumerate(self.dirs):
+            chain = [str(d / "templates") for d in self.dirs[i:] if (d / "templates").is_dir()]
+            prefixes.setdefault("!" + directory.name, jinja2.FileSystemLoader(chain))
+        loader = jinja2.ChoiceLoader([jinja2.PrefixLoader(prefixes, delimiter="/"), *loaders])
         return jinja2.Environment(
             loader=loader,
             autoescape=True,
