@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,8 @@ from generator.yamlfile import YamlDoc, read_yaml
 
 CONFIG_NAME = "site.yaml"
 SORT_ORDERS = ("date", "file", "score", "citations", "title")
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+_DOMAIN = re.compile(rf"(?=.{{1,253}}$)(?:{_LABEL}\.)+[a-z](?:[a-z0-9-]{{0,61}}[a-z0-9])?")
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,9 @@ SCHEMA: dict[str, Option] = {
     "description": Option("str", "", "One sentence for search engines and link previews."),
     "base_url": Option(
         "url", "", "Where the site will live, e.g. https://alice.github.io/profile/."
+    ),
+    "domain": Option(
+        "domain", None, "Custom domain for `scholarpage deploy` (written to CNAME), e.g. www.x.org."
     ),
     "language": Option("str", "en", "Language of the pages (the html lang attribute)."),
     "theme": Option("str", "scholar", "Theme name: built-in, or a folder in themes/."),
@@ -98,6 +104,19 @@ class _Checker:
             self.fail((key,), error)
             return ""
         return value if value.endswith("/") else value + "/"
+
+    def _as_domain(self, key: str, value: Any) -> Any:
+        if value in ("", None):
+            return None
+        host = str(value).strip().lower() if isinstance(value, str) else ""
+        if not _DOMAIN.fullmatch(host):
+            self.fail(
+                (key,),
+                f"expected a host name such as www.example.org, got {value!r}",
+                "give only the host: no https://, no path (GitHub Pages reads it from CNAME)",
+            )
+            return None
+        return host
 
     def _as_path(self, key: str, value: Any) -> Any:
         if not isinstance(value, str) or not value.strip():
@@ -236,6 +255,7 @@ def load_config(
         title=values["title"],
         description=values["description"],
         base_url=values["base_url"],
+        domain=values["domain"],
         language=values["language"],
         theme=theme or values["theme"],
         profile=values["profile"],

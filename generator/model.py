@@ -55,6 +55,7 @@ class SiteConfig:
     max_authors: int
     sort: str
     theme_options: tuple[tuple[str, object], ...] = ()
+    domain: str | None = None  # custom domain: `scholarpage deploy` writes it to CNAME
     # line of each theme_options key in site.yaml, for problems found once the theme is known
     theme_option_lines: tuple[tuple[str, int], ...] = ()
 

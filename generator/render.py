@@ -6,15 +6,17 @@ the internal dataclasses, so internals can change without breaking themes.
 
 from __future__ import annotations
 
+import posixpath
 import traceback
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import jinja2
 from markupsafe import Markup
 
-from generator import __version__
+from generator import __version__, seo
 from generator.assemble import format_date
 from generator.errors import ScholarpageError
 from generator.model import Output, Page, Paper, Site
@@ -396,16 +398,64 @@ def _template_error(exc: Exception, theme: Theme) -> ScholarpageError:
     )
 
 
+def _seo_heads(site: Site, papers: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Output path -> the `seo` template variable (head metadata from generator/seo.py)."""
+    config = site.config
+    title = config.title or site.profile.name
+    description = config.description or site.profile.bio_text
+    photo = site.profile.photo
+    image = ""
+    if photo:
+        image = photo if "://" in photo else absolute(config.base_url, "assets/" + Path(photo).name)
+    heads = {INDEX: seo.index_head(site, title=title, description=description, image=image)}
+    for paper, context in zip(site.papers, papers, strict=True):
+        url = absolute(config.base_url, context["path"])
+        heads[context["path"]] = {
+            **seo.paper_head(site, paper, url=url, site_name=title),
+            "bibtex": seo.bib_path(context["slug"]),
+        }
+    heads[seo.NOT_FOUND] = seo.head(robots="noindex")
+    for head in heads.values():
+        head["jsonld"] = Markup(head["jsonld"])  # escaped for <script> by seo.json_ld
+    return heads
+
+
+def _with_bib_link(paper: dict[str, Any]) -> dict[str, Any]:
+    """The paper's context on its own page: its .bib file (beside the page) among its links."""
+    bib = seo.bib_path(paper["slug"])
+    link = {"label": "BibTeX", "url": relative(paper["path"], bib)}
+    return {**paper, "bib": bib, "links": [*paper["links"], link]}
+
+
+def _root_rel(base_url: str) -> Any:
+    """rel() for the 404 page, which hosts serve at any missing URL: absolute paths under the
+    base_url's path (/profile/assets/style.css), since a page-relative link would break there."""
+    root = urlsplit(base_url).path or "/"
+    if not root.endswith("/"):
+        root += "/"
+
+    def rel(target: str) -> str:
+        if "://" in target or target.startswith(("mailto:", "#")):
+            return target
+        return posixpath.join(root, target)
+
+    return rel
+
+
 def render_site(site: Site, theme: Theme) -> tuple[Output, ...]:
     """Render every page and collect every static file, in a stable order."""
     env = theme.environment()
     shared = site_context(site)
     base_url = site.config.base_url
+    heads = _seo_heads(site, shared["papers"])
 
     def render(template: str, path: str, extra: Mapping[str, Any]) -> Output:
         try:
             tpl = env.get_template(template)
-            html = tpl.render({**shared, **_page_helpers(path, base_url), **extra})
+            context = {**shared, **_page_helpers(path, base_url), "seo": heads.get(path), **extra}
+            if context["seo"] is None:  # a page seo.py has no special data for
+                context["seo"] = seo.head(canonical=absolute(base_url, path))
+            html = tpl.render(context)
         except RecursionError:
             raise ScholarpageError.single(
                 f"template {template} extends or includes itself",
@@ -418,7 +468,7 @@ def render_site(site: Site, theme: Theme) -> tuple[Output, ...]:
 
     outputs: list[Output] = [render("index.html", INDEX, {})]
     for paper in shared["papers"]:
-        outputs.append(render("paper.html", paper["path"], {"paper": paper}))
+        outputs.append(render("paper.html", paper["path"], {"paper": _with_bib_link(paper)}))
     for md_page in shared["pages"]:
         helpers = _page_helpers(md_page["path"], base_url)
         outputs.append(
@@ -438,4 +488,15 @@ def render_site(site: Site, theme: Theme) -> tuple[Output, ...]:
                 key="photo",
                 hint="put the image in the site folder and give its path relative to it",
             ) from None
+    outputs.append(render("404.html", seo.NOT_FOUND, {"rel": _root_rel(base_url)}))
+    options = {**dict(theme.options), **dict(site.config.theme_options)}
+    outputs += seo.site_files(
+        site,
+        pages=[o.path for o in outputs if o.path.endswith(".html") and o.path != seo.NOT_FOUND],
+        paper_paths=[p["path"] for p in shared["papers"]],
+        slugs=list(site.slugs),
+        initials=shared["profile"]["initials"],
+        options=options,
+        generator=shared["site"]["generator"],
+    )
     return tuple(outputs)

@@ -8,7 +8,10 @@ from generator.errors import ScholarpageError
 
 SKELETON = Path(__file__).resolve().parent / "skeleton"
 # skeleton file -> path in the new site (dotfiles are stored without their dot)
-RENAMES = {"gitignore": ".gitignore"}
+RENAMES = {
+    "gitignore": ".gitignore",
+    "github/workflows/pages.yml": ".github/workflows/pages.yml",
+}
 
 
 def skeleton_files() -> dict[str, Path]:

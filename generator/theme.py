@@ -19,7 +19,7 @@ from generator.model import ThemeOption
 from generator.yamlfile import YamlDoc, read_yaml
 
 THEME_FILE = "theme.yaml"
-THEME_KEYS = ("name", "description", "parent", "options")
+THEME_KEYS = ("name", "description", "parent", "options", "abstract")
 OPTION_KEYS = ("type", "default", "doc", "choices")
 OPTION_KINDS = ("bool", "int", "str", "color", "choice", "list")
 _COLOR = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
@@ -80,12 +80,26 @@ def builtin_themes_dir() -> Path:
     return packaged if packaged.is_dir() else here.parent / "themes"
 
 
+BASE_THEME = "base"
+"""The built-in parent of every theme (shared head partial, 404 page); never chosen directly."""
+
+
+def is_abstract(theme_dir: Path) -> bool:
+    """True when theme.yaml says `abstract: true`: a parent for other themes, not a theme to use."""
+    try:
+        data = read_yaml(theme_dir / THEME_FILE, what="theme.yaml").data
+    except ScholarpageError:
+        return False  # a broken theme.yaml is reported when the theme is used
+    return isinstance(data, dict) and data.get("abstract") is True
+
+
 def available_themes(site_dir: Path) -> list[str]:
-    names = {p.name for p in builtin_themes_dir().iterdir() if (p / THEME_FILE).is_file()}
+    """Themes a site may choose (abstract parents such as `base` are not offered)."""
+    found = [p for p in builtin_themes_dir().iterdir() if (p / THEME_FILE).is_file()]
     site_themes = site_dir / "themes"
     if site_themes.is_dir():
-        names |= {p.name for p in site_themes.iterdir() if (p / THEME_FILE).is_file()}
-    return sorted(names)
+        found += [p for p in site_themes.iterdir() if (p / THEME_FILE).is_file()]
+    return sorted({p.name for p in found if not is_abstract(p)})
 
 
 @dataclass(frozen=True)
@@ -250,6 +264,14 @@ def load_theme(
     Each theme.yaml is validated; without `warnings`, unknown keys are errors rather than
     warnings (callers that cannot report warnings should not silently drop them).
     """
+    chosen = _find_theme_dir(name, site_dir)
+    if chosen is not None and is_abstract(chosen):
+        raise ScholarpageError.single(
+            f"theme '{name}' is a parent for other themes, not a theme to use",
+            file=config_file,
+            key="theme",
+            hint=f"available themes: {', '.join(available_themes(site_dir))}",
+        )
     dirs: list[Path] = []
     specs: dict[str, ThemeOption] = {}
     current: str | None = name
@@ -271,6 +293,9 @@ def load_theme(
         for spec in declared:
             specs.setdefault(spec.name, spec)
         current = parent or None
+    base = builtin_themes_dir() / BASE_THEME
+    if base not in dirs and (base / THEME_FILE).is_file():
+        dirs.append(base)  # built-ins last: every theme gets _seo_head.html and 404.html
     overrides = site_dir / "templates"
     ordered = tuple(specs[k] for k in sorted(specs))
     return Theme(
