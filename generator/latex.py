@@ -11,8 +11,6 @@ passes raw text and attributes (``\\href``, ``\\style``) through.
 small set of elements, and never shows a raw ``\\command``.
 """
 
-# ruff: noqa: RUF001  (this module is a table of look-alike Unicode characters on purpose)
-
 from __future__ import annotations
 
 import html as _html
@@ -41,8 +39,8 @@ class Rendered:
 # Constant tables (built once at import; never mutated afterwards).
 
 # Characters that can start something other than plain text. "-" only matters as "--".
-_FAST_SPECIAL = re.compile(r"[\\{}$~'`\"<>&%]|--")
-_SPECIAL = _FAST_SPECIAL
+_FAST_CHARS = ("\\", "{", "}", "$", "~", "'", "`", '"', "<", ">", "&", "%", "--")
+_SPECIAL = re.compile(r"[\\{}$~'`\"<>&%-]")
 _WS = re.compile(r"[ \t\n\r\f\v]+")
 _LETTERS_RE = re.compile(r"[A-Za-z]+")
 _SPACES_RE = re.compile(r"[ \t\n\r\f\v]*")
@@ -895,6 +893,232 @@ def _ml_text(text: str, st: _State) -> str:
     return _esc(text)
 
 
+class _Unsupported(Exception):
+    """The formula needs the full converter (latex2mathml)."""
+
+
+_ML_TOK = re.compile(
+    r"\\([A-Za-z]+|[^A-Za-z])|([0-9]+(?:\.[0-9]+)?)|([A-Za-z])|([_^{}])|([ \t\n\r\f\v]+)|(.)",
+    re.S,
+)
+_ML_OPERATORS: dict[str, str] = {
+    "+": "+",
+    "-": "\u2212",
+    "=": "=",
+    "<": "&lt;",
+    ">": "&gt;",
+    "(": "(",
+    ")": ")",
+    "[": "[",
+    "]": "]",
+    ",": ",",
+    ";": ";",
+    ":": ":",
+    "/": "/",
+    "|": "|",
+    "!": "!",
+    "'": "\u2032",
+    ".": ".",
+    "*": "\u2217",
+    "?": "?",
+}
+_ML_SPACES: dict[str, str] = {
+    ",": "0.167em",
+    ";": "0.278em",
+    ":": "0.222em",
+    ">": "0.222em",
+    " ": "0.333em",
+    "quad": "1em",
+    "qquad": "2em",
+}
+_ML_TEXT_FONTS: dict[str, str] = {
+    "mathrm": "normal",
+    "mathbf": "bold",
+    "mathit": "italic",
+    "mathsf": "sans-serif",
+    "mathtt": "monospace",
+    "mathcal": "script",
+    "mathbb": "double-struck",
+    "mathfrak": "fraktur",
+    "boldsymbol": "bold-italic",
+    "bm": "bold-italic",
+    "operatorname": "normal",
+}
+_ML_TEXTS: frozenset[str] = frozenset({"text", "textrm", "mbox", "textit", "textbf", "textnormal"})
+_ML_OP_TEXT: dict[str, str] = {"-": "−", "'": "′", "*": "∗"}
+_Tok = tuple[str, str]
+
+
+def _fast_math(tex: str, display: bool) -> tuple[str, str]:
+    """MathML and text for the simple formulas abstracts are made of (``1.51\\times``,
+    ``O(N\\log N)``, ``Cu_2O``, ``10^{-3}``), in one pass and ~20x faster than latex2mathml.
+
+    Raises _Unsupported for anything else, which then goes to latex2mathml."""
+    toks: list[_Tok] = []
+    for cmd, num, letter, brace, _space, other in _ML_TOK.findall(tex):
+        if cmd:
+            toks.append(("\\", cmd))
+        elif num:
+            toks.append(("n", num))
+        elif letter:
+            toks.append(("l", letter))
+        elif brace:
+            toks.append((brace, brace))
+        elif other:
+            toks.append(("o", other))
+        else:
+            toks.append((" ", " "))
+    text: list[str] = []
+    items, i = _ml_seq(toks, 0, False, text)
+    if i < len(toks):
+        raise _Unsupported
+    mode = "block" if display else "inline"
+    ml = f'<math xmlns="{_MATHML_NS}" display="{mode}"><mrow>{"".join(items)}</mrow></math>'
+    return ml, "".join(text)
+
+
+def _ml_seq(toks: list[_Tok], i: int, in_group: bool, text: list[str]) -> tuple[list[str], int]:
+    """Elements up to the end (or the closing brace of the group); text goes to ``text``."""
+    items: list[str] = []
+    n = len(toks)
+    while i < n:
+        kind, val = toks[i]
+        i += 1
+        if kind == "l":
+            items.append(f"<mi>{val}</mi>")
+            text.append(val)
+        elif kind == "n":
+            items.append(f"<mn>{val}</mn>")
+            text.append(val)
+        elif kind == " ":
+            text.append(" ")
+        elif kind == "o":
+            op = _ML_OPERATORS.get(val)
+            if op is None:
+                raise _Unsupported
+            items.append(f"<mo>{op}</mo>")
+            text.append(_ML_OP_TEXT.get(val, val))
+        elif kind == "\\":
+            i = _ml_command(toks, i, val, items, text)
+        elif kind == "}":
+            if in_group:
+                return items, i
+            raise _Unsupported
+        elif kind == "{":
+            sub, i = _ml_seq(toks, i, True, text)
+            items.append(f"<mrow>{''.join(sub)}</mrow>")
+        else:  # "_" or "^"
+            base = items.pop() if items else "<mrow></mrow>"
+            first, first_text, i = _ml_arg(toks, i)
+            text.append(_script_text(first_text, kind))
+            if i < n and toks[i][0] in "_^" and toks[i][0] != kind:
+                second, second_text, i = _ml_arg(toks, i + 1)
+                text.append(_script_text(second_text, "^" if kind == "_" else "_"))
+                sub_, sup_ = (first, second) if kind == "_" else (second, first)
+                items.append(f"<msubsup>{base}{sub_}{sup_}</msubsup>")
+            elif kind == "_":
+                items.append(f"<msub>{base}{first}</msub>")
+            else:
+                items.append(f"<msup>{base}{first}</msup>")
+    if in_group:
+        raise _Unsupported
+    return items, i
+
+
+def _script_text(arg: str, kind: str) -> str:
+    """Sub/superscript as Unicode sub/superscript characters when they all exist."""
+    ok = _SUB_OK if kind == "_" else _SUP_OK
+    for ch in arg:
+        if ch not in ok:
+            return arg
+    return arg.translate(_SUBSCRIPTS if kind == "_" else _SUPERSCRIPTS)
+
+
+def _ml_arg(toks: list[_Tok], i: int) -> tuple[str, str, int]:
+    """One argument of ``_``, ``^``, ``\\frac`` or ``\\sqrt``: (element, text, next index)."""
+    while i < len(toks) and toks[i][0] == " ":
+        i += 1
+    if i >= len(toks):
+        raise _Unsupported
+    kind, val = toks[i]
+    if kind == "{":
+        text: list[str] = []
+        sub, i = _ml_seq(toks, i + 1, True, text)
+        return f"<mrow>{''.join(sub)}</mrow>", "".join(text), i
+    if kind == "n":
+        if len(val) > 1:  # "x^23" means x^{2}3
+            toks[i] = ("n", val[1:])
+            return f"<mn>{val[0]}</mn>", val[0], i
+        return f"<mn>{val}</mn>", val, i + 1
+    if kind == "l":
+        return f"<mi>{val}</mi>", val, i + 1
+    if kind == "o" and val in _ML_OPERATORS:
+        return f"<mo>{_ML_OPERATORS[val]}</mo>", _ML_OP_TEXT.get(val, val), i + 1
+    if kind == "\\":
+        out: list[str] = []
+        out_text: list[str] = []
+        i = _ml_command(toks, i + 1, val, out, out_text)
+        if len(out) == 1:
+            return out[0], "".join(out_text), i
+    raise _Unsupported
+
+
+def _ml_command(toks: list[_Tok], i: int, name: str, items: list[str], text: list[str]) -> int:
+    """The command ``\\name`` whose arguments start at ``toks[i]``; appends its element."""
+    ch = _MATH_SYMBOLS.get(name)
+    if ch is not None and len(ch) == 1 and name not in _ML_SPACES:
+        element = "mi" if unicodedata.category(ch)[0] == "L" else "mo"
+        items.append(f"<{element}>{_esc(ch)}</{element}>")
+        text.append(ch)
+        return i
+    if name in _ML_SPACES:
+        items.append(f'<mspace width="{_ML_SPACES[name]}"/>')
+        text.append(" ")
+        return i
+    if name in _MATH_DROP or name == "!":
+        return i
+    if name in _MATH_FUNCTIONS:
+        items.append(f"<mi>{name}</mi><mo>\u2061</mo>")
+        text.append(f" {name} ")
+        return i
+    if name == "frac" or name == "dfrac" or name == "tfrac":
+        num, num_text, i = _ml_arg(toks, i)
+        den, den_text, i = _ml_arg(toks, i)
+        items.append(f"<mfrac>{num}{den}</mfrac>")
+        num_text = num_text if len(num_text) <= 1 else f"({num_text})"
+        den_text = den_text if len(den_text) <= 1 else f"({den_text})"
+        text.append(f"{num_text}/{den_text}")
+        return i
+    if name == "sqrt":
+        if i < len(toks) and toks[i][1] == "[":
+            raise _Unsupported
+        arg, arg_text, i = _ml_arg(toks, i)
+        items.append(f"<msqrt>{arg}</msqrt>")
+        text.append("√" + (arg_text if len(arg_text) <= 1 else f"({arg_text})"))
+        return i
+    if name in _ML_TEXT_FONTS or name in _ML_TEXTS:
+        if i >= len(toks) or toks[i][0] != "{":
+            raise _Unsupported
+        j = i + 1
+        parts: list[str] = []
+        while j < len(toks) and toks[j][0] in ("n", "l", "o", " "):
+            parts.append(toks[j][1])
+            j += 1
+        if j >= len(toks) or toks[j][0] != "}" or not parts:
+            raise _Unsupported
+        raw = "".join(parts)
+        content = _esc(raw)
+        if name in _ML_TEXTS:
+            items.append(f"<mtext>{content}</mtext>")
+        elif _ML_TEXT_FONTS[name] == "normal":
+            items.append(f'<mi mathvariant="normal">{content}</mi>')
+        else:
+            items.append(f'<mi mathvariant="{_ML_TEXT_FONTS[name]}">{content}</mi>')
+        text.append(raw)
+        return j + 1
+    raise _Unsupported
+
+
 def _emit_math(tex: str, display: bool, st: _State) -> None:
     body = tex.strip()
     if not body:
@@ -904,6 +1128,14 @@ def _emit_math(tex: str, display: bool, st: _State) -> None:
         st.h.append(_esc(body))
         st.t.append(body)
         return
+    try:
+        ml, text = _fast_math(body, display)
+        st.h.append(ml)
+        st.t.append(text)
+        st.has_math = True
+        return
+    except (_Unsupported, RecursionError):
+        pass
     text = _math_text(body)
     try:
         ml = _latex2mathml(body, display="block" if display else "inline")
@@ -998,7 +1230,10 @@ def _render(s: str, st: _State) -> None:
             h.append("\u00a0")
             t.append("\u00a0")
         elif c == "-":  # "--" or "---"
-            if s.startswith("---", j):
+            if s[i : i + 1] != "-":
+                h.append("-")
+                t.append("-")
+            elif s.startswith("---", j):
                 h.append("\u2014")
                 t.append("\u2014")
                 i = j + 3
@@ -1303,8 +1538,11 @@ def _link(s: str, name: str, k: int, st: _State) -> int:
 
 def convert(source: str) -> Rendered:
     """Convert one BibTeX field value (LaTeX) into safe HTML and plain text."""
-    if _FAST_SPECIAL.search(source) is None:
-        plain = _WS.sub(" ", source).strip(" ")
+    for special in _FAST_CHARS:  # a dozen C-speed scans beat one regex scan
+        if special in source:
+            break
+    else:
+        plain = _collapse(source)
         return Rendered(plain, plain, (), False, False)
     try:
         return _convert(source)
@@ -1317,8 +1555,8 @@ def _convert(source: str) -> Rendered:
     _render(_repair(source), st)
     while st.stack:
         st.close_frame()
-    html = _WS.sub(" ", "".join(st.h)).strip(" ")
-    text = _WS.sub(" ", "".join(st.t)).strip(" ")
+    html = _collapse("".join(st.h))
+    text = _collapse("".join(st.t))
     if "\\" in text:
         text = _BS_LETTER.sub("\\\\" + _WJ, text)
         html = _BS_LETTER_HTML.sub("\\\\" + _WJ, html)
@@ -1328,6 +1566,13 @@ def _convert(source: str) -> Rendered:
 _BS_LETTER = re.compile(r"\\(?=[A-Za-z])")
 _BS_LETTER_HTML = re.compile(r"\\(?=[A-Za-z<])")
 _FALLBACK_STRIP = re.compile(r"\\[A-Za-z]+|[\\{}$]")
+
+
+def _collapse(s: str) -> str:
+    """Runs of ASCII whitespace to one space, ends stripped (no-break and thin spaces stay)."""
+    if "  " in s or "\n" in s or "\t" in s or "\r" in s or "\f" in s or "\v" in s:
+        s = _WS.sub(" ", s)
+    return s.strip(" ")
 
 
 def _fallback(source: str) -> Rendered:

@@ -1,0 +1,155 @@
+"""Property tests for generator.latex.convert: any string converts, and the HTML is always safe.
+
+What must hold whatever the input: no exception; the HTML is well formed (every element opened is
+closed, properly nested) and uses only the elements we emit; no script, no event handler, no
+unsafe link; no raw ``\\command`` in what a reader sees; the plain text carries no tags of ours.
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from generator.latex import Rendered, convert
+
+HTML_ELEMENTS = {"em", "strong", "i", "b", "sub", "sup", "span", "code", "a"}
+MATHML_ELEMENTS = {
+    "math", "mrow", "mi", "mn", "mo", "ms", "mtext", "mspace", "msub", "msup", "msubsup",
+    "mfrac", "msqrt", "mroot", "mover", "munder", "munderover", "mtable", "mtr", "mtd",
+    "mlabeledtr", "mstyle", "mpadded", "mphantom", "menclose", "merror", "mfenced",
+    "mmultiscripts", "mprescripts", "none", "semantics",
+}  # fmt: skip
+VOID_ELEMENTS = {"mspace", "mprescripts", "none"}
+SAFE_HREF = re.compile(r"(?i)(?:https?:|mailto:|ftp:|[^:/?#]*(?:[/?#]|$))")
+RAW_COMMAND = re.compile(r"\\[A-Za-z]")
+
+MACROS = [
+    "emph", "textbf", "textit", "textsc", "texttt", "textsuperscript", "textsubscript", "em",
+    "bf", "it", "sc", "tt", "url", "href", "noopsort", "foo", "pkg", "TeX", "LaTeX", "ss", "i",
+    "c", "v", "u", "H", "k", "r", "d", "b", "t", "ae", "o", "l", "textendash", "backslash",
+    "textbackslash", "textdollar", "sqrt", "frac", "times", "alpha", "mathrm", "text", "ldots",
+    "mbox", "ensuremath", "relax", "protect", "'", '"', "`", "^", "~", "=", ".", ",", " ", "\\",
+    "$", "%", "&", "_", "{", "}", "#", "(", ")", "[", "]", "-", "/", "@", "!",
+]  # fmt: skip
+PIECES = [
+    "{", "}", "$", "$$", "%", "~", "-", "--", "---", "'", "''", "`", "``", '"', "<", ">", "&",
+    " ", "\n", "a", "e", "x", "Z", "1", "2", "_", "^", "<sub>", "</sub>", "<i>", "</i>",
+    "<b>", "</b>", "<em>", "</em>", "<script>", "</strong>", "<strong>", "&amp;", "&#60;",
+    "javascript:alert(1)", "http://x.org/a_b", "{$<$}", "{$>$}", "\\(", "\\)", "\\[", "\\]",
+    "$\\backslash$", "{\\$}", "\\backslash ", "{\\{}", "{\\}}", "\\textbackslash{}",
+    "\\textexclamdown b\\textquestiondown", "é", "α", "\u00a0", "\\\\",
+]  # fmt: skip
+
+latexish = st.lists(
+    st.one_of(
+        st.sampled_from(PIECES),
+        st.sampled_from(MACROS).map(lambda m: "\\" + m),
+        st.text(alphabet="abcxyz \\{}$%~-'`\"<>&_^", max_size=4),
+    ),
+    max_size=40,
+).map("".join)
+
+
+class _Checker(HTMLParser):
+    """Records well-formedness problems and the visible text."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.problems: list[str] = []
+        self.visible: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._check(tag, attrs)
+        if tag not in VOID_ELEMENTS:
+            self.stack.append(tag)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._check(tag, attrs)
+
+    def _check(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in HTML_ELEMENTS and tag not in MATHML_ELEMENTS:
+            self.problems.append(f"element <{tag}>")
+        for name, value in attrs:
+            if name.startswith("on") or name == "style":
+                self.problems.append(f"attribute {name}")
+            if name == "href":
+                if tag != "a" or value is None or not SAFE_HREF.match(value):
+                    self.problems.append(f"href {value!r}")
+            elif name == "class" and tag != "span":
+                self.problems.append("class outside span")
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.stack or self.stack[-1] != tag:
+            self.problems.append(f"stray </{tag}> with open {self.stack}")
+        else:
+            self.stack.pop()
+
+    def handle_data(self, data: str) -> None:
+        self.visible.append(data)
+
+
+def check(source: str) -> Rendered:
+    result = convert(source)
+    assert isinstance(result.html, str)
+    assert isinstance(result.text, str)
+    checker = _Checker()
+    checker.feed(result.html)
+    checker.close()
+    assert not checker.problems, (source, result.html, checker.problems)
+    assert not checker.stack, (source, result.html, checker.stack)
+    visible = "".join(checker.visible)
+    assert not RAW_COMMAND.search(visible), (source, result.html)
+    assert not RAW_COMMAND.search(result.text), (source, result.text)
+    assert "<script" not in result.html.lower()
+    if not any(c in source for c in "<&") and not re.search("textless|textexclamdown", source):
+        assert "<" not in result.text, (source, result.text)
+    assert result.html == result.html.strip(" ") and "  " not in result.text
+    for name in result.unknown_macros:
+        assert name.startswith("\\")
+    assert len(set(result.unknown_macros)) == len(result.unknown_macros)
+    return result
+
+
+@settings(max_examples=600, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text())
+def test_any_text(source: str) -> None:
+    check(source)
+
+
+@settings(max_examples=2500, suppress_health_check=[HealthCheck.too_slow])
+@given(latexish)
+def test_latex_like_text(source: str) -> None:
+    check(source)
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet="abc \\{}$", min_size=1, max_size=30))
+def test_math_and_braces(source: str) -> None:
+    result = check("$" + source + "$")
+    if "\\" not in source and "$" not in source:
+        # Math never leaks its delimiters: it is MathML, or a readable fallback span.
+        assert "$" not in result.text, (source, result.text)
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet=st.characters(blacklist_characters="\\{}$~'`\"<>&%-"), max_size=60))
+def test_plain_text_is_escaped_text(source: str) -> None:
+    result = check(source)
+    collapsed = " ".join(re.split(r"[ \t\n\r\f\v]+", source)).strip(" ")
+    assert result.text == collapsed
+    assert result.html == collapsed
+    assert result.unknown_macros == () and not result.has_math and not result.bare_percent
+
+
+def test_deep_nesting_does_not_raise() -> None:
+    for source in ["{" * 5000 + "x", "\\'{" * 3000 + "e" + "}" * 3000, "$" + "{" * 3000 + "$"]:
+        check(source)
+
+
+def test_percent_flags() -> None:
+    assert convert("50% of").bare_percent
+    assert not convert("50\\% of").bare_percent
