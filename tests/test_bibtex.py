@@ -1,0 +1,281 @@
+"""Reading BibTeX: every entry becomes a paper or a warning naming file:line (fixtures in
+tests/fixtures/bib/, one per failure mode, modelled on real exports in ../shared/corpus/)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from generator import bibtex
+from generator.bibtex import read_papers, split_entries
+from generator.cache import CACHE_DIR_NAME
+from generator.errors import ScholarpageError, Warnings
+from generator.model import BibSource, Paper
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "bib"
+
+
+def _read(
+    *names: str | tuple[str, str], cache_dir: Path | None = None
+) -> tuple[tuple[Paper, ...], list[str]]:
+    """Papers and the warnings as 'file:line: message' lines."""
+    sources = tuple(
+        BibSource(FIXTURES / n) if isinstance(n, str) else BibSource(FIXTURES / n[0], n[1])
+        for n in names
+    )
+    warnings = Warnings()
+    papers = read_papers(sources, (), warnings, cache_dir=cache_dir)
+    lines = [f"{p.file.name if p.file else ''}:{p.line}: {p.message}" for p in warnings.items]
+    return papers, lines
+
+
+def _by_key(papers: tuple[Paper, ...]) -> dict[str, Paper]:
+    return {p.key: p for p in papers}
+
+
+def test_entries_pybtex_drops_are_recovered() -> None:
+    papers, warnings = _read("recovery.bib")
+    assert [p.key for p in papers] == ["Paren:91", "doe2020keyless", "after"]
+    paren, keyless, after = papers
+    assert paren.title.text == "Systematic Nonlinear Planning"
+    assert [a.text for a in paren.authors] == ["David McAllester", "David Rosenblitt"]
+    assert paren.venue is not None and paren.venue.text == "AAAI-91"  # the macro's name
+    assert keyless.title.text == "Keyless but kept" and keyless.line == 9
+    assert after.venue is not None and after.venue.text == "UNDEFINED Letters"
+    assert warnings == [
+        "recovery.bib:5: undefined @string macro 'AAAI-91' (its name is shown instead)",
+        "recovery.bib:17: undefined @string macro 'UNDEFINED' (its name is shown instead)",
+        "recovery.bib:9: entry has no citation key; using 'doe2020keyless'",
+    ]
+
+
+def test_duplicate_keys_and_fields_keep_the_first() -> None:
+    papers, warnings = _read("duplicates.bib")
+    assert [(p.key, p.title.text) for p in papers] == [("Same", "First of two")]
+    assert "bibsource = {one}" in papers[0].bibtex
+    assert warnings == [
+        "duplicates.bib:4: duplicate field 'bibsource' (first on line 3); the first is kept",
+        "duplicates.bib:8: duplicate key 'same': entry skipped, the one at duplicates.bib:1 "
+        "is kept",
+    ]
+
+
+def test_strings_from_an_earlier_file() -> None:
+    papers, warnings = _read("strings_defs.bib", "strings_use.bib")
+    (paper,) = papers
+    assert paper.venue is not None and paper.venue.text == "IEEE Electron Device Lett."
+    assert paper.publisher is not None and paper.publisher.text == "Example Press, Inc."
+    assert warnings == []
+    _, alone = _read("strings_use.bib")
+    assert alone == [
+        "strings_use.bib:3: undefined @string macro 'IEEE_J_EDL' (its name is shown instead)",
+        "strings_use.bib:4: undefined @string macro 'pub' (its name is shown instead)",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("source", "title"),
+    [
+        ("bom.bib", "Björk with a BOM"),
+        ("latin1_cookie.bib", "Größe"),
+        (("latin1_plain.bib", "latin-1"), "Café Straße"),
+        (("gbk.bib", "gbk"), "中文标题"),
+    ],
+)
+def test_encodings(source: str | tuple[str, str], title: str) -> None:
+    (paper,), warnings = _read(source)
+    assert paper.title.text == title and warnings == []
+
+
+@pytest.mark.parametrize(
+    ("name", "where"),
+    [
+        ("latin1_plain.bib", r"latin1_plain\.bib:2: cannot decode as UTF-8 at byte offset 30"),
+        ("gbk.bib", r"gbk\.bib:2: cannot decode as UTF-8 at byte offset 25"),
+    ],
+)
+def test_undecodable_file_is_a_clear_error(name: str, where: str) -> None:
+    with pytest.raises(ScholarpageError, match=where) as info:
+        _read(name)
+    assert "encoding: latin-1" in str(info.value)
+
+
+def test_unknown_encoding_is_named() -> None:
+    with pytest.raises(ScholarpageError, match="unknown encoding 'klingon'"):
+        _read(("bom.bib", "klingon"))
+
+
+def test_crossref_inheritance_and_cycles() -> None:
+    papers, warnings = _read("crossref.bib")
+    child = _by_key(papers)["child"]
+    assert child.venue is not None and child.venue.text == "Proceedings of the Example Conference"
+    assert child.date.year == 2019 and child.pages == "1--10"
+    assert child.publisher is not None and child.publisher.text == "Example Press"
+    assert len(papers) == 5
+    assert warnings == [
+        "crossref.bib:8: crossref cycle: loop1 -> loop2 -> loop1",
+        "crossref.bib:13: crossref cycle: loop2 -> loop1 -> loop2",
+        "crossref.bib:18: crossref to unknown entry 'nowhere'",
+    ]
+
+
+def test_names() -> None:
+    (paper,), warnings = _read("names.bib")
+    parts = [(a.first, a.von, a.last, a.jr) for a in paper.authors]
+    assert parts == [
+        ("Jan", "van der", "Berg", "Jr."),
+        ("", "", "World Health Organization", ""),
+        ("Alfred", "von", "Adler", ""),  # biblatex family=/given=/prefix=
+        ("Ludwig", "van", "Beethoven", ""),
+        ("", "", "Miller, D., Firby, J.", ""),
+    ]
+    assert paper.authors[0].text == "Jan van der Berg, Jr."
+    assert paper.others is True
+    assert warnings == [
+        "names.bib:3: name 'Miller, D., Firby, J.' has more than two commas; shown as written"
+    ]
+
+
+def test_front_matter_specials_and_commented_out_entries() -> None:
+    papers, warnings = _read("front_matter.bib")
+    assert [(p.key, p.line) for p in papers] == [("real", 10), ("commented", 16)]
+    assert papers[0].venue is not None and papers[0].venue.text == "Example"
+    assert papers[1].title.text == "Commented-out, but BibTeX reads it"
+    assert papers[1].date.year == 1990
+    # BibTeX itself stops at the `%` lines; we say so and keep what is readable
+    assert warnings == [
+        "front_matter.bib:17: BibTeX syntax error: '}' expected (and 2 more in this entry)"
+    ]
+    text = (FIXTURES / "front_matter.bib").read_text(encoding="utf-8")
+    kinds = [b.kind for b in split_entries(text)]
+    assert kinds == ["preamble", "string", "comment", "article", "book"]
+
+
+def test_unbalanced_brace_costs_one_field_at_most() -> None:
+    papers, warnings = _read("unbalanced.bib")
+    broken, following = papers
+    assert broken.publisher is not None and broken.publisher.text == "Taylor & Francis"
+    assert broken.doi == "10.1080/0899" and broken.date.year == 2009
+    assert following.title.text == "The next entry survives"
+    assert warnings == [
+        "unbalanced.bib:1: unbalanced braces in @article: closed at the end of the open "
+        "field's line"
+    ]
+
+
+def test_set_is_skipped_with_a_warning() -> None:
+    papers, warnings = _read("set.bib")
+    assert [p.key for p in papers] == ["a1", "a2"]
+    assert warnings == [
+        "set.bib:1: @set 'bundle' groups a1,a2: entry skipped (its members are shown as "
+        "papers of their own)"
+    ]
+
+
+def test_months_and_dates() -> None:
+    papers, warnings = _read("months.bib")
+    dates = {p.key: (p.date.year, p.date.month, p.date.day) for p in papers}
+    assert dates == {
+        "m1": (2019, 3, None),
+        "m2": (2019, 3, None),
+        "m3": (2019, 9, None),
+        "m4": (2013, 1, None),
+        "m5": (2004, 4, 25),  # a range shows its start
+        "m6": (None, None, None),  # open start: unknown
+        "m7": (None, None, None),  # EDTF unspecified digits: unknown
+        "m8": (2004, None, None),  # EDTF season: the year only
+        "m9": (1997, None, None),  # circa
+        "m10": (2000, 8, None),
+        "m11": (None, None, None),  # BCE: not shown as a date
+    }
+    assert warnings == []
+
+
+def test_parse_month_forms() -> None:
+    for value, month in [
+        ("mar", 3),
+        ("{MAR}", 3),
+        ("Sep.", 9),
+        ("january", 1),
+        ("12", 12),
+        ("13", None),
+        ("März", 3),
+        ("", None),
+    ]:
+        assert bibtex.parse_month(value) == month, value
+
+
+def test_split_entries_lines_and_paren_bodies() -> None:
+    text = 'x\n@article(a, title = "(b)")\n\n @misc{c, note={)}}\n'
+    blocks = list(split_entries(text))
+    assert [(b.kind, b.line, b.repaired) for b in blocks] == [
+        ("article", 2, False),
+        ("misc", 4, False),
+    ]
+    assert blocks[0].text == '@article(a, title = "(b)")'
+
+
+# --- the on-disk cache ----------------------------------------------------------------------
+
+
+def _copy(tmp_path: Path, *names: str) -> tuple[BibSource, ...]:
+    for name in names:
+        shutil.copy(FIXTURES / name, tmp_path / name)
+    return tuple(BibSource(tmp_path / name) for name in names)
+
+
+def _run(sources: tuple[BibSource, ...], cache: Path) -> tuple[tuple[Paper, ...], list[str]]:
+    warnings = Warnings()
+    papers = read_papers(sources, (), warnings, cache_dir=cache)
+    return papers, [p.format() for p in warnings.items]
+
+
+def test_cached_build_parses_and_converts_nothing_and_replays_warnings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sources = _copy(tmp_path, "recovery.bib", "duplicates.bib", "names.bib")
+    cache = tmp_path / CACHE_DIR_NAME
+    cold = _run(sources, cache)
+    assert (cache / "bibtex-blocks.json").is_file() and (cache / "latex.json").is_file()
+
+    def forbidden(*args: object) -> None:
+        raise AssertionError("cache miss")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(bibtex, "_parse_text", forbidden)
+        patch.setattr(bibtex.latex, "convert", forbidden)
+        warm = _run(sources, cache)
+    assert warm == cold
+    assert len(cold[1]) == 6
+
+
+def test_cache_follows_edits_and_macros_of_earlier_files(tmp_path: Path) -> None:
+    sources = _copy(tmp_path, "strings_defs.bib", "strings_use.bib")
+    cache = tmp_path / CACHE_DIR_NAME
+    (paper,), _ = _run(sources, cache)
+    assert paper.venue is not None and paper.venue.text == "IEEE Electron Device Lett."
+    defs = tmp_path / "strings_defs.bib"
+    defs.write_text(defs.read_text().replace("Electron Device Lett.", "EDL"), encoding="utf-8")
+    (paper,), _ = _run(sources, cache)
+    assert paper.venue is not None and paper.venue.text == "IEEE EDL"
+
+
+def test_corrupted_cache_is_ignored_and_rebuilt(tmp_path: Path) -> None:
+    sources = _copy(tmp_path, "recovery.bib")
+    cache = tmp_path / CACHE_DIR_NAME
+    expected = _run(sources, cache)
+    for name, junk in (("bibtex-blocks.json", b"\x00{not json"), ("latex.json", b'{"items": 3}')):
+        (cache / name).write_bytes(junk)
+    assert _run(sources, cache) == expected
+    assert (cache / "bibtex-blocks.json").read_bytes().startswith(b'{"fingerprint"')
+    assert _run(sources, cache) == expected
+
+
+def test_unwritable_cache_is_only_a_lost_speed_up(tmp_path: Path) -> None:
+    sources = _copy(tmp_path, "recovery.bib")
+    blocker = tmp_path / "file-not-folder"
+    blocker.write_text("x", encoding="utf-8")
+    papers, _ = _run(sources, blocker / "cache")
+    assert len(papers) == 3
