@@ -36,11 +36,13 @@ class BuildResult:
 class BuildCache:
     """Parsed inputs kept in memory between rebuilds (serve), so a template, CSS or site.yaml
     edit does not re-parse BibTeX. Keyed by the files' bytes, not their mtimes, so an edit is
-    never missed; only the latest entry is kept."""
+    never missed; only the latest entry is kept. `written` lets an incremental write skip
+    re-reading files it wrote itself."""
 
     papers: dict[object, tuple[tuple[Paper, ...], tuple[Problem, ...]]] = field(
         default_factory=dict
     )
+    written: dict[str, bytes] = field(default_factory=dict)
 
 
 def _read_papers_cached(
@@ -136,7 +138,8 @@ def build_site(
             )
         )
     if incremental:
-        changed = sync_site(outputs, config.output, config.site_dir)
+        written = cache.written if cache is not None else None
+        changed = sync_site(outputs, config.output, config.site_dir, written)
     else:
         write_site(outputs, config.output, config.site_dir)
         changed = tuple(o.path for o in outputs)

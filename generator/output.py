@@ -93,50 +93,73 @@ def write_site(outputs: tuple[Output, ...], out_dir: Path, site_dir: Path) -> No
     shutil.rmtree(old, ignore_errors=True)
 
 
-def sync_site(outputs: tuple[Output, ...], out_dir: Path, site_dir: Path) -> tuple[str, ...]:
+def sync_site(
+    outputs: tuple[Output, ...],
+    out_dir: Path,
+    site_dir: Path,
+    written: dict[str, bytes] | None = None,
+) -> tuple[str, ...]:
     """Update `out_dir` in place to hold exactly `outputs`; return the paths that changed.
 
     Used by serve, which keeps serving the folder while it rebuilds: only files whose bytes
     differ are replaced (each atomically), files no longer produced are deleted, and deleting
     happens only in a folder that carries our marker, so a user's files are never touched.
+    `written` (path -> the bytes the previous calls wrote, updated here) spares re-reading
+    unchanged files from disk; memory is cheap next to a live preview's latency.
     """
     check_output_dir(out_dir, site_dir)
-    out_dir = out_dir.resolve()
-    wanted: dict[PurePosixPath, bytes] = {}
+    root = str(out_dir.resolve())
+    wanted: dict[str, bytes] = {}
     for output in outputs:
-        rel = _safe_relpath(output.path)
-        if rel in wanted or rel == PurePosixPath(MARKER):
+        rel = str(_safe_relpath(output.path))
+        if rel in wanted or rel == MARKER:
             raise ScholarpageError.single(
                 f"two pages would be written to the same file: {output.path}",
                 hint="two entries have keys that give the same path; rename one",
             )
         wanted[rel] = output.content
+    known = written if written is not None else {}
+    # what we wrote last time is all the folder holds (it is private to serve), else look
+    stale = set(known) - set(wanted) if known else None
     changed: list[str] = []
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        marker = out_dir / MARKER
-        if not marker.is_file():
-            marker.write_bytes(MARKER_TEXT)
+        os.makedirs(root, exist_ok=True)
+        marker = os.path.join(root, MARKER)
+        if not os.path.isfile(marker):
+            Path(marker).write_bytes(MARKER_TEXT)
         for rel, content in wanted.items():
-            target = out_dir / rel
+            target = os.path.join(root, rel)
             try:
-                if target.stat().st_size == len(content) and target.read_bytes() == content:
-                    continue
+                size = os.lstat(target).st_size
             except OSError:
-                pass
-            target.parent.mkdir(parents=True, exist_ok=True)
-            temp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-            temp.write_bytes(content)
+                size = -1
+            if size == len(content) and (
+                known[rel] == content if rel in known else Path(target).read_bytes() == content
+            ):
+                known[rel] = content
+                continue
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            temp = os.path.join(os.path.dirname(target), f".{os.path.basename(target)}.tmp")
+            Path(temp).write_bytes(content)
             os.replace(temp, target)
-            changed.append(rel.as_posix())
-        for path in sorted(out_dir.rglob("*"), reverse=True):
-            rel = PurePosixPath(path.relative_to(out_dir).as_posix())
-            if path.is_dir() and not path.is_symlink():
-                if not any(path.iterdir()):
-                    path.rmdir()
-            elif rel not in wanted and rel != PurePosixPath(MARKER):
-                path.unlink()
-                changed.append(rel.as_posix())
+            known[rel] = content
+            changed.append(rel)
+        if stale is None:
+            stale = set()
+            for folder, _dirs, files in os.walk(root):
+                prefix = folder[len(root) + 1 :].replace(os.sep, "/")
+                stale.update(f"{prefix}/{n}" if prefix else n for n in files)
+            stale -= {*wanted, MARKER}
+        for rel in sorted(stale):
+            target = os.path.join(root, rel)
+            if os.path.lexists(target):
+                os.unlink(target)
+                changed.append(rel)
+            known.pop(rel, None)
+            folder = os.path.dirname(target)
+            while folder != root and not os.listdir(folder):
+                os.rmdir(folder)
+                folder = os.path.dirname(folder)
     except OSError as exc:
         raise ScholarpageError.single(
             f"cannot write the site: {exc.strerror or exc}", file=Path(exc.filename or out_dir)

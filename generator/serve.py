@@ -420,7 +420,7 @@ class EditorFilter(DefaultFilter):
         r"^#.*#$",  # emacs auto-save
         r"^\.goutputstream-",  # gedit atomic save
         r"\.crswap$",
-        r"\.tmp-\d+$",  # our own sync_site temp files, should an output land in a tree
+        r"^\..*\.tmp$",  # sync_site's temp files, should an output folder sit in a tree
     )
 
     def __init__(self, exclude: Iterable[Path]) -> None:

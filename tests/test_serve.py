@@ -416,14 +416,12 @@ def test_incremental_build_rewrites_only_changed_files(
     first = build_site(site, output=out, cache=cache, incremental=True)
     assert (out / MARKER).is_file() and "index.html" in first.changed
     stamps = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
-    (out / "stale.html").write_text("left over")
 
     # a template/CSS-only edit: no BibTeX parsing, only the stylesheet is rewritten
     (site / "themes/local/static/style.css").write_text("body { color: red; }\n")
     second = build_site(site, output=out, cache=cache, incremental=True)
     assert len(parses) == 1, "unchanged .bib files are not parsed again"
-    assert set(second.changed) == {"assets/style.css", "stale.html"}
-    assert not (out / "stale.html").exists()
+    assert second.changed == ("assets/style.css",)
 
     bib = site / "content" / "papers.bib"
     bib.write_text(bib.read_text().replace("A First Paper", "A Renamed Paper"))
@@ -433,8 +431,19 @@ def test_incremental_build_rewrites_only_changed_files(
     assert not any("second2025" in path for path in third.changed)
     for path, stamp in stamps.items():
         rel = path.relative_to(out).as_posix()
-        if rel not in third.changed and rel not in second.changed and path.exists():
+        if rel not in third.changed and rel not in second.changed:
             assert path.stat().st_mtime_ns == stamp, rel
+
+    # a paper removed from the .bib: its page and its folder go, nothing else is touched
+    bib.write_text(bib.read_text().split("@article{second2025")[0])
+    fourth = build_site(site, output=out, cache=cache, incremental=True)
+    assert "papers/second2025/index.html" in fourth.changed
+    assert not (out / "papers" / "second2025").exists()
+    assert (out / MARKER).is_file()
+
+    # without the in-memory record, files are compared with the disk: nothing to rewrite
+    again = build_site(site, output=out, cache=BuildCache(), incremental=True)
+    assert again.changed == ()
 
 
 def test_sync_site_refuses_a_folder_it_did_not_make(tmp_path: Path) -> None:
