@@ -485,7 +485,6 @@ _EXTRA_MATH: dict[str, str] = {
     "setminus": "∖",
     "emptyset": "∅",
     "varnothing": "∅",
-    "sqrt": "√",
     "epsilon": "ϵ",
     "varepsilon": "ε",
     "phi": "ϕ",
@@ -944,6 +943,9 @@ _ML_TEXT_FONTS: dict[str, str] = {
     "bm": "bold-italic",
     "operatorname": "normal",
 }
+_ML_STRUCTURAL: frozenset[str] = frozenset(
+    {",", ";", ":", ">", " ", "quad", "qquad", "frac", "dfrac", "tfrac", "sqrt", "text", "mbox"}
+)
 _ML_TEXTS: frozenset[str] = frozenset({"text", "textrm", "mbox", "textit", "textbf", "textnormal"})
 _ML_OP_TEXT: dict[str, str] = {"-": "−", "'": "′", "*": "∗"}
 _Tok = tuple[str, str]
@@ -1027,6 +1029,8 @@ def _ml_seq(toks: list[_Tok], i: int, in_group: bool, text: list[str]) -> tuple[
 
 def _script_text(arg: str, kind: str) -> str:
     """Sub/superscript as Unicode sub/superscript characters when they all exist."""
+    if kind == "^" and arg in ("∘", "\u2218"):
+        return "°"
     ok = _SUB_OK if kind == "_" else _SUP_OK
     for ch in arg:
         if ch not in ok:
@@ -1066,7 +1070,7 @@ def _ml_arg(toks: list[_Tok], i: int) -> tuple[str, str, int]:
 def _ml_command(toks: list[_Tok], i: int, name: str, items: list[str], text: list[str]) -> int:
     """The command ``\\name`` whose arguments start at ``toks[i]``; appends its element."""
     ch = _MATH_SYMBOLS.get(name)
-    if ch is not None and len(ch) == 1 and name not in _ML_SPACES:
+    if ch is not None and len(ch) == 1 and name not in _ML_STRUCTURAL:
         element = "mi" if unicodedata.category(ch)[0] == "L" else "mo"
         items.append(f"<{element}>{_esc(ch)}</{element}>")
         text.append(ch)
@@ -1153,6 +1157,17 @@ def _emit_math(tex: str, display: bool, st: _State) -> None:
 # The tokenizer.
 
 _ROOT, _BRACE, _TAG, _LINK = 0, 1, 2, 3
+_TEXT_MATH_ACCENTS: dict[str, str] = {
+    "bar": "=",
+    "hat": "^",
+    "tilde": "~",
+    "dot": ".",
+    "ddot": '"',
+    "check": "v",
+    "breve": "u",
+    "acute": "'",
+    "grave": "`",
+}
 _UNDOTTED = {"ı": "i", "ȷ": "j"}
 
 
@@ -1408,6 +1423,8 @@ def _macro(s: str, i: int, st: _State) -> int:
         return k
     if name in _ACCENTS:
         return _accent(s, k, name, st)
+    if name in _TEXT_MATH_ACCENTS:  # math accents met in text, e.g. Zotero's "(1\bar101)"
+        return _accent(s, k, _TEXT_MATH_ACCENTS[name], st)
     if name in _SWITCHES:
         hopen, hclose = _SWITCHES[name]
         h.append(hopen)

@@ -114,19 +114,19 @@ def check(source: str) -> Rendered:
     return result
 
 
-@settings(max_examples=600, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text())
 def test_any_text(source: str) -> None:
     check(source)
 
 
-@settings(max_examples=2500, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=2500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(latexish)
 def test_latex_like_text(source: str) -> None:
     check(source)
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(st.text(alphabet="abc \\{}$", min_size=1, max_size=30))
 def test_math_and_braces(source: str) -> None:
     result = check("$" + source + "$")
@@ -135,7 +135,7 @@ def test_math_and_braces(source: str) -> None:
         assert "$" not in result.text, (source, result.text)
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.characters(blacklist_characters="\\{}$~'`\"<>&%-"), max_size=60))
 def test_plain_text_is_escaped_text(source: str) -> None:
     result = check(source)
