@@ -121,13 +121,13 @@ def build_site(
         cache,
         config.site_dir / CACHE_DIR_NAME,
     )
-    pages = read_pages(config.site_dir, warnings)
+    md_pages = read_pages(config.site_dir, warnings)
     site = assemble_site(
         config,
         profile,
         papers,
         reference_date(config.today, os.environ if env is None else env),
-        pages,
+        md_pages,
     )
     outputs = render_site(site, chosen_theme)
     if strict and len(warnings):

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from generator.build import build_site
-from tests.conftest import ARTIFACTS, REPO
+from tests.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, REPO
 
 pytestmark = pytest.mark.browser
 
@@ -76,6 +76,19 @@ def serve_dir_module() -> Iterator[Callable[[Path], str]]:
     for server in servers:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """One headless Chromium for this module, closed at its end, so modules that start their
+    own playwright later (a second sync_playwright in one process fails) are not affected."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian package chromium is not installed (apt-get install -y chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="PyPI playwright not installed")
+    with sync_api.sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
 
 
 @pytest.fixture
