@@ -88,9 +88,13 @@ def serve_dir() -> Iterator[Callable[[Path], str]]:
         server.server_close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """A real headless Chromium (Debian package) driven by playwright."""
+    """A real headless Chromium (Debian package) driven by playwright.
+
+    Module-scoped: playwright's sync API allows one instance per thread at a time, so each module
+    starts and stops its own.
+    """
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian package chromium is not installed (apt-get install -y chromium)")
     sync_api = pytest.importorskip("playwright.sync_api", reason="PyPI playwright not installed")
