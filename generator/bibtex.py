@@ -88,6 +88,7 @@ _MONTHS = {
     for name in names
 }
 _NUMBER = re.compile(r"^\s*[-+]?\d+(\.\d+)?\s*$")
+_ARXIV_ID = re.compile(r"^(?:\d{4}\.\d{4,5}|[a-z][a-z.-]*(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?$")
 _ARXIV_URL = re.compile(r"arxiv\.org/(?:abs|pdf)/([\w.\-/]+?)(?:v\d+)?(?:\.pdf)?$", re.I)
 # A biblatex/EDTF date: YYYY[-MM[-DD]] with optional time, qualifiers (? ~ %), or a range.
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?(?:T[\d:]+Z?)?[?~%]?$")
@@ -789,18 +790,23 @@ def category_code(primary_class: str | None) -> str | None:
 
 
 def arxiv_id(fields: dict[str, str]) -> str | None:
+    """The arXiv identifier from eprint/archivePrefix, an `arxiv` field or an arxiv.org URL;
+    anything not shaped like an identifier (exports put notes and URLs there) is ignored."""
     prefix = (_field(fields, "archiveprefix", "eprinttype") or "").lower()
+    candidates: list[str] = []
     eprint = _field(fields, "eprint")
-    if eprint and (prefix == "arxiv" or re.match(r"^\d{4}\.\d{4,5}(v\d+)?$", eprint)):
-        return re.sub(r"^arxiv:", "", eprint, flags=re.I)
-    explicit = _field(fields, "arxiv", "arxivid")
-    if explicit:
-        return re.sub(r"^arxiv:", "", explicit, flags=re.I)
+    if eprint and (prefix == "arxiv" or _ARXIV_ID.match(eprint)):
+        candidates.append(eprint)
+    candidates += [v for v in (_field(fields, "arxiv", "arxivid"),) if v]
     url = _field(fields, "url")
     if url:
         m = _ARXIV_URL.search(url)
         if m:
-            return m.group(1)
+            candidates.append(m.group(1))
+    for candidate in candidates:
+        value = re.sub(r"^arxiv:\s*", "", candidate.strip(), flags=re.I)
+        if _ARXIV_ID.match(value):
+            return value
     return None
 
 
@@ -883,6 +889,11 @@ def _to_paper(
         has_math = has_math or math
         return shown
 
+    def plain_field(*names: str) -> str | None:
+        """Short fields shown as text (volume `{\\sc SMC}--13`, pages `59--60`)."""
+        shown = text_field(*names)
+        return shown.text if shown is not None and shown.text.strip() else None
+
     title = text_field("title")
     if title is None:
         convert.warnings.warn(
@@ -925,7 +936,7 @@ def _to_paper(
         else:
             citations = int(number)
     keywords = tuple(
-        k.strip() for k in re.split(r"[,;]", _field(fields, "keywords") or "") if k.strip()
+        k.strip() for k in re.split(r"[,;]", plain_field("keywords") or "") if k.strip()
     )
     selected = (_field(fields, "selected") or "").lower() in ("true", "yes", "1")
     return Paper(
@@ -941,9 +952,9 @@ def _to_paper(
         venue=text_field(
             "journal", "booktitle", "journaltitle", "howpublished", "school", "institution"
         ),
-        volume=_field(fields, "volume"),
-        number=_field(fields, "number", "issue"),
-        pages=_field(fields, "pages"),
+        volume=plain_field("volume"),
+        number=plain_field("number", "issue"),
+        pages=plain_field("pages"),
         publisher=text_field("publisher"),
         abstract=text_field("abstract"),
         doi=_clean_doi(_field(fields, "doi")),

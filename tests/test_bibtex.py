@@ -111,7 +111,7 @@ def test_crossref_inheritance_and_cycles() -> None:
     papers, warnings = _read("crossref.bib")
     child = _by_key(papers)["child"]
     assert child.venue is not None and child.venue.text == "Proceedings of the Example Conference"
-    assert child.date.year == 2019 and child.pages == "1--10"
+    assert child.date.year == 2019 and child.pages == "1–10"
     assert child.publisher is not None and child.publisher.text == "Example Press"
     assert len(papers) == 5
     assert warnings == [
@@ -205,6 +205,33 @@ def test_parse_month_forms() -> None:
         ("", None),
     ]:
         assert bibtex.parse_month(value) == month, value
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({"eprint": "2605.00001", "archiveprefix": "arXiv"}, "2605.00001"),
+        ({"eprint": "hep-th/9901001", "archiveprefix": "arXiv"}, "hep-th/9901001"),
+        ({"arxiv": "arXiv:1234.56789v2"}, "1234.56789v2"),
+        ({"url": "https://arxiv.org/abs/2101.00001v3"}, "2101.00001"),
+        # bbt_zotero_large_7k.bib: a Zotero export put a note and a URL in `arxiv`
+        ({"arxiv": r"/www.pubmedcentral.nih.gov/articlerender.fcgi?artid=3006164\{"}, None),
+        ({"eprint": "10.1000/xyz"}, None),
+    ],
+)
+def test_arxiv_ids_are_validated(fields: dict[str, str], expected: str | None) -> None:
+    assert bibtex.arxiv_id(fields) == expected
+
+
+def test_short_fields_are_converted_to_text(tmp_path: Path) -> None:
+    bib = tmp_path / "short.bib"
+    # bbt_paren_delimited_ai_library.bib: `volume = {{\sc SMC}--13}`
+    bib.write_text(
+        "@article{k, title={T}, volume={{\\sc SMC}--13}, pages={59--60}, number={4\\,a}}\n",
+        encoding="utf-8",
+    )
+    (paper,) = read_papers((BibSource(bib),), (), Warnings())
+    assert (paper.volume, paper.pages, paper.number) == ("SMC–13", "59–60", "4\u2009a")
 
 
 def test_split_entries_lines_and_paren_bodies() -> None:
