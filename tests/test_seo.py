@@ -335,9 +335,7 @@ def test_scholar_tags_on_every_paper_page(built: Path) -> None:
     assert conf.values("citation_arxiv_id") == ["2501.01234"]
     assert conf.values("citation_pdf_url") == ["https://arxiv.org/pdf/2501.01234"]
     tricky = pages["tricky2023"]
-    assert tricky.values("citation_title") == [
-        "Why </script> & friends break pages"
-    ]
+    assert tricky.values("citation_title") == ["Why </script> & friends break pages"]
     assert tricky.values("citation_pdf_url") == ["https://example.org/tricky.pdf"]
 
 
