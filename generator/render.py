@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 from generator import __version__, seo
 from generator.assemble import format_date
-from generator.errors import ScholarpageError
+from generator.errors import Problem, ScholarpageError
 from generator.model import Output, Page, Paper, Site
 from generator.theme import Theme
 from generator.urls import absolute, relative, safe_url
@@ -126,7 +126,59 @@ def _number(value: float, decimals: int) -> str:
     return f"{value:.{decimals}f}"
 
 
+LOCAL_LINK_FIELDS = ("pdf", "code", "slides", "url")
+
+
+def local_path(value: str) -> str | None:
+    """The site-relative path of a link field naming a file of the site (`pdf = {files/a.pdf}`),
+    or None for a URL. Such files are published at the same path, so links work everywhere."""
+    url = safe_url(value)
+    if url is None or urlsplit(url).scheme:
+        return None
+    return posixpath.normpath(urlsplit(url).path)
+
+
+def _local_files(site: Site) -> list[Output]:
+    """Copy the files that papers link to by path; a missing one is an error at its entry."""
+    found: dict[str, Path] = {}
+    problems: list[Problem] = []
+    root = site.config.site_dir.resolve()
+    for paper in site.papers:
+        for field in LOCAL_LINK_FIELDS:
+            value = getattr(paper, field)
+            path = local_path(value) if value else None
+            if path is None:
+                continue
+            source = (root / path).resolve()
+            if path.startswith(("../", "/")) or path == ".." or root not in source.parents:
+                problems.append(
+                    Problem(
+                        f"{field} points outside the site folder: {value}",
+                        paper.source,
+                        paper.line,
+                        field,
+                        "put the file inside the site folder",
+                    )
+                )
+            elif not source.is_file():
+                problems.append(
+                    Problem(
+                        f"{field} file not found: {value}",
+                        paper.source,
+                        paper.line,
+                        field,
+                        "give a path relative to the site folder, or a URL",
+                    )
+                )
+            else:
+                found[path] = source
+    if problems:
+        raise ScholarpageError(tuple(problems))
+    return [Output(path, source.read_bytes()) for path, source in sorted(found.items())]
+
+
 def _paper_links(paper: Paper) -> list[dict[str, str]]:
+    """Links as absolute URLs or site paths; templates pass them through rel()."""
     links: list[dict[str, str]] = []
     if paper.arxiv_id:
         links.append({"label": "arXiv", "url": f"https://arxiv.org/abs/{paper.arxiv_id}"})
@@ -138,7 +190,7 @@ def _paper_links(paper: Paper) -> list[dict[str, str]]:
         ("Slides", paper.slides),
         ("Web", paper.url),
     ):
-        url = safe_url(value) if value else None
+        url = (local_path(value) or safe_url(value)) if value else None
         if url and not any(link["url"] == url for link in links):
             links.append({"label": label, "url": url})
     return links
@@ -423,7 +475,7 @@ def _seo_heads(site: Site, papers: list[dict[str, Any]]) -> dict[str, dict[str, 
 def _with_bib_link(paper: dict[str, Any]) -> dict[str, Any]:
     """The paper's context on its own page: its .bib file (beside the page) among its links."""
     bib = seo.bib_path(paper["slug"])
-    link = {"label": "BibTeX", "url": relative(paper["path"], bib)}
+    link = {"label": "BibTeX", "url": bib}
     return {**paper, "bib": bib, "links": [*paper["links"], link]}
 
 
@@ -488,6 +540,7 @@ def render_site(site: Site, theme: Theme) -> tuple[Output, ...]:
                 key="photo",
                 hint="put the image in the site folder and give its path relative to it",
             ) from None
+    outputs += _local_files(site)
     outputs.append(render("404.html", seo.NOT_FOUND, {"rel": _root_rel(base_url)}))
     options = {**dict(theme.options), **dict(site.config.theme_options)}
     outputs += seo.site_files(

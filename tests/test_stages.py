@@ -331,3 +331,27 @@ def test_write_site_refuses_duplicates_and_escapes(make_site: SiteFactory, tmp_p
     assert (out / "x" / "y.html").read_bytes() == b"ok" and (out / MARKER).is_file()
     write_site((Output("z.html", b"ok"),), out, site)
     assert not (out / "x").exists() and (out / "z.html").exists()
+
+
+def test_local_paper_files_are_published(make_site: SiteFactory, tmp_path: Path) -> None:
+    site = make_site(
+        bib="@misc{x, title={T}, year={2024}, pdf={files/x.pdf}, slides={https://s.org/x}}\n",
+        files={"files/x.pdf": "%PDF-1.4 fake"},
+    )
+    out = tmp_path / "out"
+    build_site(site, output=out)
+    assert (out / "files" / "x.pdf").read_text(encoding="utf-8") == "%PDF-1.4 fake"
+    page = (out / "papers" / "x" / "index.html").read_text(encoding="utf-8")
+    assert 'href="../../files/x.pdf"' in page and 'href="https://s.org/x"' in page
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert 'href="files/x.pdf"' in index
+
+
+def test_missing_local_paper_file_is_located(make_site: SiteFactory, tmp_path: Path) -> None:
+    site = make_site(bib="@misc{x, title={T},\n  pdf={files/nope.pdf}}\n@misc{y, code={../up}}\n")
+    with pytest.raises(ScholarpageError) as info:
+        build_site(site, output=tmp_path / "out")
+    assert [(p.line, p.key) for p in info.value.problems] == [(1, "pdf"), (3, "code")]
+    assert "not found" in info.value.problems[0].message
+    assert "outside the site folder" in info.value.problems[1].message
+    assert not (tmp_path / "out").exists()
