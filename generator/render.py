@@ -7,6 +7,7 @@ the internal dataclasses, so internals can change without breaking themes.
 from __future__ import annotations
 
 import posixpath
+import re
 import traceback
 from collections.abc import Mapping
 from pathlib import Path
@@ -89,6 +90,9 @@ def paper_type(paper: Paper) -> tuple[str, str]:
     return label.lower().replace(" ", "-"), label
 
 
+_BIB_SYNTAX = re.compile(r'[{}()",]')
+
+
 def without_fields(bibtex: str, drop: frozenset[str]) -> str:
     """The BibTeX entry minus the named fields (for "copy BibTeX": no abstract, no site badges).
 
@@ -101,8 +105,9 @@ def without_fields(bibtex: str, drop: frozenset[str]) -> str:
         return bibtex
     parts: list[str] = []
     depth, quoted, begin, end = 0, False, first_comma + 1, -1
-    for i in range(first_comma + 1, len(bibtex)):
-        char = bibtex[i]
+    # visit only the characters that matter: values are long, these are few
+    for match in _BIB_SYNTAX.finditer(bibtex, first_comma + 1):
+        char, i = match.group(), match.start()
         if char == "{":
             depth += 1
         elif char in "})" and depth == 0 and not quoted:

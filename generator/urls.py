@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import posixpath
 from urllib.parse import quote, urlsplit
 
 SAFE_SCHEMES = frozenset({"http", "https", "mailto", "ftp"})
@@ -30,8 +29,13 @@ def relative(from_page: str, target: str) -> str:
     Links keep their index.html so the same output works at a domain root, under a subpath, in
     serve and from file:// (where a folder link would open a directory listing).
     """
-    start = posixpath.dirname(from_page) or "."
-    return quote(posixpath.relpath(target, start), safe="/#?=&%.-_~")
+    source = from_page.split("/")[:-1]
+    dest = target.split("/")
+    common = 0
+    while common < len(source) and common < len(dest) - 1 and source[common] == dest[common]:
+        common += 1
+    rel = "/".join([".."] * (len(source) - common) + dest[common:])
+    return quote(rel, safe="/#?=&%.-_~")
 
 
 def absolute(base_url: str, target: str) -> str:

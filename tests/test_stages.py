@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import posixpath
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from generator.assemble import (
     compute_metrics,
@@ -355,3 +358,15 @@ def test_missing_local_paper_file_is_located(make_site: SiteFactory, tmp_path: P
     assert "not found" in info.value.problems[0].message
     assert "outside the site folder" in info.value.problems[1].message
     assert not (tmp_path / "out").exists()
+
+
+@given(
+    st.lists(st.sampled_from(["a", "b", "papers", "x"]), max_size=3),
+    st.lists(st.sampled_from(["a", "b", "papers", "x"]), max_size=3),
+    st.sampled_from(["index.html", "a.bib", "b"]),
+)
+def test_relative_matches_relpath(src: list[str], dst: list[str], name: str) -> None:
+    from_page = "/".join([*src, "index.html"])
+    target = "/".join([*dst, name])
+    expected = posixpath.relpath(target, posixpath.dirname(from_page) or ".")
+    assert relative(from_page, target) == expected
