@@ -63,12 +63,16 @@
   });
 
   // Abstracts: long ones fold to a few lines (scholar); <details> ones open natively (classic).
+  // Fold first, measure all, then add buttons: one layout for the whole list, not one per item.
   var folds = [];
-  all(".abstract").forEach(function (box) {
-    if (box.tagName === "DETAILS") { return; }
+  var boxes = all(".abstract").filter(function (box) { return box.tagName !== "DETAILS"; });
+  boxes.forEach(function (box) { box.classList.add("folded"); });
+  var long = boxes.map(function (box) {
     var text = one("p", box) || box;
-    box.classList.add("folded");
-    if (text.scrollHeight <= text.clientHeight + 2) { box.classList.remove("folded"); return; }
+    return text.scrollHeight > text.clientHeight + 2;
+  });
+  boxes.forEach(function (box, i) {
+    if (!long[i]) { box.classList.remove("folded"); return; }
     var button = doc.createElement("button");
     button.type = "button";
     button.className = "fold-toggle";
@@ -107,6 +111,7 @@
   var groups = all("[data-group]", list);
   var flat = null;
   var homes = items.map(function (item) { return item.parentNode; });
+  var homeOf = new Map(items.map(function (item, i) { return [item, homes[i]]; }));
   var fields = ["q", "category", "year", "type", "sort"];
   function fold(s) {
     return s.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
@@ -130,6 +135,8 @@
   };
   function order(a, b) { return +a.getAttribute("data-index") - +b.getAttribute("data-index"); }
 
+  // the page is served in the site's order; a sort other than that moves items
+  var placed = "";
   function apply(updateUrl) {
     var words = fold(value("q")).split(/\s+/).filter(Boolean);
     var want = { category: value("category"), year: value("year"), type: value("type") };
@@ -143,6 +150,13 @@
       if (ok) { shown += 1; }
     });
     var sort = value("sort");
+    if (sort === placed) {
+      // same order as already in the page: only visibility changed, move nothing
+      groups.forEach(function (g) { g.hidden = !one("[data-key]:not([hidden])", g); });
+      report(shown, updateUrl);
+      return;
+    }
+    placed = sort;
     var sorted = items.slice().sort(function (a, b) {
       return (sorters[sort] ? sorters[sort](a, b) : 0) || order(a, b);
     });
@@ -158,9 +172,13 @@
       groups.forEach(function (g) { g.hidden = true; });
     } else {
       if (flat) { flat.hidden = true; }
-      sorted.forEach(function (item) { homes[items.indexOf(item)].appendChild(item); });
+      sorted.forEach(function (item) { homeOf.get(item).appendChild(item); });
       groups.forEach(function (g) { g.hidden = !one("[data-key]:not([hidden])", g); });
     }
+    report(shown, updateUrl);
+  }
+
+  function report(shown, updateUrl) {
     if (count) {
       count.textContent = shown === total ? "Showing all " + total + " papers"
         : "Showing " + shown + " of " + total + " papers";
