@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import jinja2
+
 from generator.assemble import assemble_site
 from generator.bibtex import read_papers
 from generator.cache import CACHE_DIR_NAME
@@ -19,7 +21,7 @@ from generator.output import check_output_dir, sync_site, write_site
 from generator.pages import read_pages
 from generator.profile import read_profile
 from generator.render import render_site
-from generator.theme import load_theme
+from generator.theme import Theme, load_theme
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,23 @@ class BuildCache:
         default_factory=dict
     )
     written: dict[str, bytes] = field(default_factory=dict)
+    environments: dict[object, jinja2.Environment] = field(default_factory=dict)
+
+
+def _environment(theme: Theme, cache: BuildCache | None) -> jinja2.Environment | None:
+    """The theme's Jinja environment, reused while the set of template files stays the same
+    (a new override file must be seen; edits to known files Jinja reloads itself)."""
+    if cache is None:
+        return None
+    folders = [theme.overrides] if theme.overrides is not None else []
+    folders += theme.template_dirs()
+    files = tuple(sorted(str(p) for d in folders for p in d.rglob("*") if p.is_file()))
+    key = (theme.dirs, theme.overrides, files)
+    env = cache.environments.get(key)
+    if env is None:
+        cache.environments.clear()
+        env = cache.environments[key] = theme.environment()
+    return env
 
 
 def _read_papers_cached(
@@ -129,7 +148,7 @@ def build_site(
         reference_date(config.today, os.environ if env is None else env),
         md_pages,
     )
-    outputs = render_site(site, chosen_theme)
+    outputs = render_site(site, chosen_theme, _environment(chosen_theme, cache))
     if strict and len(warnings):
         raise ScholarpageError(
             tuple(

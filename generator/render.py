@@ -499,9 +499,15 @@ def _root_rel(base_url: str) -> Any:
     return rel
 
 
-def render_site(site: Site, theme: Theme) -> tuple[Output, ...]:
-    """Render every page and collect every static file, in a stable order."""
-    env = theme.environment()
+def render_site(
+    site: Site, theme: Theme, env: jinja2.Environment | None = None
+) -> tuple[Output, ...]:
+    """Render every page and collect every static file, in a stable order.
+
+    `env` may be a Jinja environment kept from an earlier build of the same theme (serve): its
+    compiled templates are reused, and recompiled by Jinja when their files change.
+    """
+    env = env or theme.environment()
     shared = site_context(site)
     base_url = site.config.base_url
     heads = _seo_heads(site, shared["papers"])

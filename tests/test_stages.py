@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import posixpath
 from collections.abc import Callable
 from pathlib import Path
@@ -21,7 +22,7 @@ from generator.assemble import (
     unique_slugs,
 )
 from generator.bibtex import category_code, read_papers
-from generator.build import build_site, reference_date
+from generator.build import BuildCache, build_site, reference_date
 from generator.config import load_config
 from generator.errors import ScholarpageError, Warnings
 from generator.markdown import render_markdown
@@ -363,10 +364,30 @@ def test_missing_local_paper_file_is_located(make_site: SiteFactory, tmp_path: P
 @given(
     st.lists(st.sampled_from(["a", "b", "papers", "x"]), max_size=3),
     st.lists(st.sampled_from(["a", "b", "papers", "x"]), max_size=3),
-    st.sampled_from(["index.html", "a.bib", "b"]),
+    st.sampled_from(["index.html", "a.bib", "c.txt"]),
 )
 def test_relative_matches_relpath(src: list[str], dst: list[str], name: str) -> None:
     from_page = "/".join([*src, "index.html"])
     target = "/".join([*dst, name])
     expected = posixpath.relpath(target, posixpath.dirname(from_page) or ".")
     assert relative(from_page, target) == expected
+
+
+def test_cached_environment_sees_new_and_edited_templates(
+    make_site: SiteFactory, tmp_path: Path
+) -> None:
+    site = make_site()
+    out = tmp_path / "out"
+    cache = BuildCache()
+    build_site(site, output=out, cache=cache, incremental=True)
+    assert "Ada Example" in (out / "index.html").read_text(encoding="utf-8")
+    override = site / "templates" / "index.html"
+    override.parent.mkdir()
+    override.write_text("first {{ profile.name }}", encoding="utf-8")
+    build_site(site, output=out, cache=cache, incremental=True)
+    assert (out / "index.html").read_text(encoding="utf-8") == "first Ada Example"
+    override.write_text("second {{ profile.name }}", encoding="utf-8")
+    os.utime(override, (1, 2_000_000_000))  # a distinct mtime even on coarse clocks
+    result = build_site(site, output=out, cache=cache, incremental=True)
+    assert (out / "index.html").read_text(encoding="utf-8") == "second Ada Example"
+    assert result.changed == ("index.html",)
