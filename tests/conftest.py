@@ -70,9 +70,8 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
-def serve_dir() -> Iterator[Callable[[Path], str]]:
-    """Serve a folder over a real HTTP server on 127.0.0.1; returns its base URL."""
+def _serving() -> tuple[Callable[[Path], str], Callable[[], None]]:
+    """A starter for real HTTP servers on 127.0.0.1 (one per folder) and a stopper for all."""
     servers: list[http.server.ThreadingHTTPServer] = []
 
     def start(directory: Path) -> str:
@@ -82,10 +81,28 @@ def serve_dir() -> Iterator[Callable[[Path], str]]:
         servers.append(server)
         return f"http://127.0.0.1:{server.server_address[1]}/"
 
+    def stop() -> None:
+        for server in servers:
+            server.shutdown()
+            server.server_close()
+
+    return start, stop
+
+
+@pytest.fixture
+def serve_dir() -> Iterator[Callable[[Path], str]]:
+    """Serve a folder over a real HTTP server on 127.0.0.1; returns its base URL."""
+    start, stop = _serving()
     yield start
-    for server in servers:
-        server.shutdown()
-        server.server_close()
+    stop()
+
+
+@pytest.fixture(scope="module")
+def serve_dir_module() -> Iterator[Callable[[Path], str]]:
+    """Like serve_dir, kept for a whole module (building and serving is the slow part)."""
+    start, stop = _serving()
+    yield start
+    stop()
 
 
 @pytest.fixture(scope="module")

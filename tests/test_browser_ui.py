@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from generator.build import build_site
-from tests.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, REPO
+from tests.conftest import ARTIFACTS, REPO
 
 pytestmark = pytest.mark.browser
 
@@ -50,45 +50,6 @@ def sites(
             build_site(site, output=out, theme=theme, env=EPOCH)
             urls[theme][name] = serve_dir_module(out)
     return urls
-
-
-@pytest.fixture(scope="module")
-def serve_dir_module() -> Iterator[Callable[[Path], str]]:
-    """Like conftest's serve_dir, once per module (building and serving is the slow part)."""
-    import functools
-    import http.server
-    import threading
-
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    servers: list[http.server.ThreadingHTTPServer] = []
-
-    def start(directory: Path) -> str:
-        handler = functools.partial(Quiet, directory=str(directory))
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-        return f"http://127.0.0.1:{server.server_address[1]}/"
-
-    yield start
-    for server in servers:
-        server.shutdown()
-        server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """One headless Chromium for this module, closed at its end, so modules that start their
-    own playwright later (a second sync_playwright in one process fails) are not affected."""
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian package chromium is not installed (apt-get install -y chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="PyPI playwright not installed")
-    with sync_api.sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
 
 
 @pytest.fixture
