@@ -91,42 +91,22 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
 
 def _cmd_deploy(args: argparse.Namespace) -> int:
-    """Build into a temporary folder (the user's _site is neither needed nor touched), publish."""
-    import tempfile
+    from generator.deploy import build_and_deploy
 
-    from generator.build import build_site
-    from generator.config import load_config
-    from generator.deploy import deploy_site
-    from generator.errors import Warnings
-
-    config = load_config(args.site_dir, Warnings(), base_url=args.base_url)
-    if not config.base_url:
-        raise ScholarpageError.single(
-            "cannot deploy: base_url is not set, so the site would have no canonical links, "
-            "sitemap.xml or feed.xml",
-            file=config.config_file,
-            key="base_url",
-            hint="set `base_url: https://USER.github.io/REPOSITORY/` in site.yaml "
-            "(or pass --base-url URL)",
-        )
-    with tempfile.TemporaryDirectory(prefix="scholarpage-deploy-") as tmp:
-        built = build_site(
-            args.site_dir, output=Path(tmp) / "site", base_url=args.base_url, strict=True
-        )
-        result = deploy_site(
-            built.out_dir,
-            args.site_dir,
-            remote=args.remote,
-            branch=args.branch,
-            message=args.message,
-            push=not args.no_push,
-            domain=config.domain,
-        )
+    published = build_and_deploy(
+        args.site_dir,
+        remote=args.remote,
+        branch=args.branch,
+        message=args.message,
+        push=not args.no_push,
+        base_url=args.base_url,
+    )
+    result = published.deploy
     if not args.quiet:
         where = f"and pushed it to {result.remote}" if result.pushed else "(not pushed)"
         print(
-            f"Deployed {built.papers} papers ({result.files} files) to branch {result.branch} "
-            f"as commit {result.commit[:12]} {where}"
+            f"Deployed {published.papers} papers ({result.files} files) to branch "
+            f"{result.branch} as commit {result.commit[:12]} {where}"
         )
         if not result.pushed:
             print(f"Publish it with: git push {args.remote} {result.branch}")

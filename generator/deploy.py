@@ -34,7 +34,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from generator.errors import ScholarpageError
+from generator.build import build_site
+from generator.config import load_config
+from generator.errors import ScholarpageError, Warnings
 
 __all__ = ["DeployResult", "deploy_site"]
 
@@ -509,3 +511,47 @@ def _command_name(args: Sequence[str]) -> str:
 
 def _stderr(proc: subprocess.CompletedProcess[bytes]) -> str:
     return proc.stderr.decode("utf-8", "replace").strip()
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    """What `scholarpage deploy` did: the strict build, then the branch commit."""
+
+    papers: int
+    deploy: DeployResult
+
+
+def build_and_deploy(
+    site_dir: Path,
+    *,
+    remote: str = "origin",
+    branch: str = "gh-pages",
+    message: str | None = None,
+    push: bool = True,
+    base_url: str | None = None,
+) -> PublishResult:
+    """Build SITE_DIR with --strict into a temporary folder (the user's _site is neither needed
+    nor touched) and publish it; refuses a site without base_url, whose pages would lack
+    canonical links, sitemap and feed."""
+    config = load_config(site_dir, Warnings(), base_url=base_url)
+    if not config.base_url:
+        raise ScholarpageError.single(
+            "cannot deploy: base_url is not set, so the site would have no canonical links, "
+            "sitemap.xml or feed.xml",
+            file=config.config_file,
+            key="base_url",
+            hint="set `base_url: https://USER.github.io/REPOSITORY/` in site.yaml "
+            "(or pass --base-url URL)",
+        )
+    with tempfile.TemporaryDirectory(prefix="scholarpage-deploy-") as tmp:
+        built = build_site(site_dir, output=Path(tmp) / "site", base_url=base_url, strict=True)
+        result = deploy_site(
+            built.out_dir,
+            site_dir,
+            remote=remote,
+            branch=branch,
+            message=message,
+            push=push,
+            domain=config.domain,
+        )
+    return PublishResult(built.papers, result)
