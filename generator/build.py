@@ -20,7 +20,7 @@ from generator.model import BadgeSpec, BibSource, Paper
 from generator.output import check_output_dir, sync_site, write_site
 from generator.pages import read_pages
 from generator.profile import read_profile
-from generator.render import render_site
+from generator.render import RenderMemo, render_site, template_stamp
 from generator.theme import Theme, load_theme
 
 
@@ -39,24 +39,24 @@ class BuildCache:
     """Parsed inputs kept in memory between rebuilds (serve), so a template, CSS or site.yaml
     edit does not re-parse BibTeX. Keyed by the files' bytes, not their mtimes, so an edit is
     never missed; only the latest entry is kept. `written` lets an incremental write skip
-    re-reading files it wrote itself."""
+    re-reading files it wrote itself; `render` keeps rendered pages, re-rendering only those
+    whose inputs changed."""
 
     papers: dict[object, tuple[tuple[Paper, ...], tuple[Problem, ...]]] = field(
         default_factory=dict
     )
     written: dict[str, bytes] = field(default_factory=dict)
     environments: dict[object, jinja2.Environment] = field(default_factory=dict)
+    render: RenderMemo = field(default_factory=RenderMemo)
 
 
 def _environment(theme: Theme, cache: BuildCache | None) -> jinja2.Environment | None:
-    """The theme's Jinja environment, reused while the set of template files stays the same
-    (a new override file must be seen; edits to known files Jinja reloads itself)."""
+    """The theme's Jinja environment, reused while the template files (paths and contents) stay
+    the same: a new override file must be seen, and an edit within the file system's mtime
+    granularity, which Jinja's own reload check would miss, must not leave a stale template."""
     if cache is None:
         return None
-    folders = [theme.overrides] if theme.overrides is not None else []
-    folders += theme.template_dirs()
-    files = tuple(sorted(str(p) for d in folders for p in d.rglob("*") if p.is_file()))
-    key = (theme.dirs, theme.overrides, files)
+    key = (theme.dirs, theme.overrides, template_stamp(theme))
     env = cache.environments.get(key)
     if env is None:
         cache.environments.clear()
@@ -148,7 +148,12 @@ def build_site(
         reference_date(config.today, os.environ if env is None else env),
         md_pages,
     )
-    outputs = render_site(site, chosen_theme, _environment(chosen_theme, cache))
+    outputs = render_site(
+        site,
+        chosen_theme,
+        _environment(chosen_theme, cache),
+        cache.render if cache is not None else None,
+    )
     if strict and len(warnings):
         raise ScholarpageError(
             tuple(

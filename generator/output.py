@@ -128,6 +128,8 @@ def sync_site(
         if not os.path.isfile(marker):
             Path(marker).write_bytes(MARKER_TEXT)
         for rel, content in wanted.items():
+            if known.get(rel) is content:  # the very bytes written before (a memoized page)
+                continue
             target = os.path.join(root, rel)
             try:
                 size = os.lstat(target).st_size

@@ -6,15 +6,19 @@ the internal dataclasses, so internals can change without breaking themes.
 
 from __future__ import annotations
 
+import hashlib
 import posixpath
 import re
 import traceback
 from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import field as _field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import jinja2
+import jinja2.meta
 from markupsafe import Markup
 
 from generator import __version__, seo
@@ -25,6 +29,69 @@ from generator.theme import Theme
 from generator.urls import absolute, relative, safe_url
 
 INDEX = "index.html"
+
+
+@dataclass
+class RenderMemo:
+    """What rendering computed last time, kept between builds by serve so a one-paper edit
+    re-renders only the pages whose inputs changed.
+
+    Every entry is stored with the complete inputs it was computed from and reused only when
+    they compare equal (values, not hashes or mtimes), so a stale page is never served. One
+    entry per paper / output path: memory stays one build's worth.
+    """
+
+    stamp: str = ""  # digest of every template file (paths and bytes) the entries were made with
+    uses: dict[str, frozenset[str] | None] = _field(default_factory=dict)
+    contexts: dict[str, tuple[object, dict[str, Any]]] = _field(default_factory=dict)
+    heads: dict[str, tuple[object, dict[str, Any]]] = _field(default_factory=dict)
+    pages: dict[str, tuple[object, bytes]] = _field(default_factory=dict)
+
+
+def template_stamp(theme: Theme) -> str:
+    """Digest of the paths and contents of every template the theme chain can load."""
+    folders = [theme.overrides] if theme.overrides is not None else []
+    folders += theme.template_dirs()
+    digest = hashlib.blake2b(digest_size=16)
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            try:
+                data = path.read_bytes()
+            except OSError:
+                data = b"\0unreadable"
+            digest.update(f"{path}\0{len(data)}\0".encode("utf-8", "surrogatepass"))
+            digest.update(data)
+    return digest.hexdigest()
+
+
+def template_variables(env: jinja2.Environment, name: str) -> frozenset[str] | None:
+    """The context names a template may read, with every template it extends, includes or
+    imports (recursively); None when that cannot be known (a dynamic reference, an error):
+    then the page is taken to depend on the whole context."""
+    names: set[str] = set()
+    seen: set[str] = set()
+    todo = [name]
+    loader = env.loader
+    if loader is None:
+        return None
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        try:
+            source = loader.get_source(env, current)[0]
+            ast = env.parse(source)
+        except jinja2.TemplateError:
+            return None
+        names |= jinja2.meta.find_undeclared_variables(ast)
+        for ref in jinja2.meta.find_referenced_templates(ast):
+            if ref is None:
+                return None
+            todo.append(ref)
+    return frozenset(names)
 
 
 def paper_path(slug: str) -> str:
@@ -347,17 +414,44 @@ def page_context(page: Page) -> dict[str, Any]:
     }
 
 
-def site_context(site: Site) -> dict[str, Any]:
-    """The part of the context shared by every page."""
+PaperInputs = tuple[Paper, str, tuple[int, ...], tuple[object, ...]]
+
+
+def _paper_inputs(site: Site) -> list[PaperInputs]:
+    """Per paper, everything paper_context() reads: equal inputs give an equal context."""
+    config = site.config
+    common = (config.theme_options, config.max_authors, config.paper_badges, site.reference_date)
+    owners = site.owner_authors or tuple(() for _ in site.papers)
+    return [(p, s, o, common) for p, s, o in zip(site.papers, site.slugs, owners, strict=True)]
+
+
+def _paper_contexts(
+    site: Site, inputs: list[PaperInputs], memo: RenderMemo | None
+) -> list[dict[str, Any]]:
+    if memo is None:
+        return [paper_context(site, p, s, o) for p, s, o, _ in inputs]
+    kept: dict[str, tuple[object, dict[str, Any]]] = {}
+    contexts = []
+    for key in inputs:
+        paper, slug, owner, _ = key
+        hit = memo.contexts.get(paper.key)
+        context = hit[1] if hit is not None and hit[0] == key else None
+        if context is None:
+            context = paper_context(site, paper, slug, owner)
+        kept[paper.key] = (key, context)
+        contexts.append(context)
+    memo.contexts = kept
+    return contexts
+
+
+def site_context(site: Site, memo: RenderMemo | None = None) -> dict[str, Any]:
+    """The part of the context shared by every page (`memo`: reuse unchanged papers' parts)."""
     profile = site.profile
     config = site.config
     options = dict(config.theme_options)
     shown_badges = _shown_badges(options)
-    owners = site.owner_authors or tuple(() for _ in site.papers)
-    papers = [
-        {**paper_context(site, p, s, o), "index": i}
-        for i, (p, s, o) in enumerate(zip(site.papers, site.slugs, owners, strict=True))
-    ]
+    contexts = _paper_contexts(site, _paper_inputs(site), memo)
+    papers = [{**c, "index": i} for i, c in enumerate(contexts)]
     pages = [page_context(page) for page in site.pages]
     photo = None
     if profile.photo:
@@ -455,7 +549,9 @@ def _template_error(exc: Exception, theme: Theme) -> ScholarpageError:
     )
 
 
-def _seo_heads(site: Site, papers: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+def _seo_heads(
+    site: Site, papers: list[dict[str, Any]], memo: RenderMemo | None = None
+) -> dict[str, dict[str, Any]]:
     """Output path -> the `seo` template variable (head metadata from generator/seo.py)."""
     config = site.config
     title = config.title or site.profile.name
@@ -465,15 +561,29 @@ def _seo_heads(site: Site, papers: list[dict[str, Any]]) -> dict[str, dict[str, 
     if photo:
         image = photo if "://" in photo else absolute(config.base_url, "assets/" + Path(photo).name)
     heads = {INDEX: seo.index_head(site, title=title, description=description, image=image)}
+    kept: dict[str, tuple[object, dict[str, Any]]] = {}
     for paper, context in zip(site.papers, papers, strict=True):
-        url = absolute(config.base_url, context["path"])
-        heads[context["path"]] = {
+        path = context["path"]
+        # what paper_head() reads: the paper, its URL, the site's name, base_url and language
+        key = (paper, path, title, config.base_url, config.language)
+        hit = memo.heads.get(path) if memo is not None else None
+        if hit is not None and hit[0] == key:
+            heads[path] = hit[1]
+            kept[path] = hit
+            continue
+        url = absolute(config.base_url, path)
+        head = {
             **seo.paper_head(site, paper, url=url, site_name=title),
             "bibtex": seo.bib_path(context["slug"]),
         }
-    heads[seo.NOT_FOUND] = seo.head(robots="noindex")
-    for head in heads.values():
         head["jsonld"] = Markup(head["jsonld"])  # escaped for <script> by seo.json_ld
+        heads[path] = head
+        kept[path] = (key, head)
+    if memo is not None:
+        memo.heads = kept
+    heads[seo.NOT_FOUND] = seo.head(robots="noindex")
+    for path in (INDEX, seo.NOT_FOUND):
+        heads[path]["jsonld"] = Markup(heads[path]["jsonld"])
     return heads
 
 
@@ -499,20 +609,84 @@ def _root_rel(base_url: str) -> Any:
     return rel
 
 
+_PAPER_DERIVED = frozenset({"papers", "selected_papers", "papers_by_year"})
+
+
+def _fingerprint(value: object) -> object:
+    """A value's repr, which the context's plain values (str, Markup, numbers, lists, dicts)
+    spell out completely; an object shown by identity never matches anything."""
+    text = repr(value)
+    return object() if " at 0x" in text else text
+
+
 def render_site(
-    site: Site, theme: Theme, env: jinja2.Environment | None = None
+    site: Site,
+    theme: Theme,
+    env: jinja2.Environment | None = None,
+    memo: RenderMemo | None = None,
 ) -> tuple[Output, ...]:
     """Render every page and collect every static file, in a stable order.
 
     `env` may be a Jinja environment kept from an earlier build of the same theme (serve): its
-    compiled templates are reused, and recompiled by Jinja when their files change.
+    compiled templates are reused, and recompiled by Jinja when their files change. `memo`
+    (serve) keeps rendered pages between builds: a page whose template files and context
+    inputs (only the context names its templates read) are unchanged is not rendered again.
     """
     env = env or theme.environment()
-    shared = site_context(site)
+    shared = site_context(site, memo)
     base_url = site.config.base_url
-    heads = _seo_heads(site, shared["papers"])
+    heads = _seo_heads(site, shared["papers"], memo)
+    inputs = _paper_inputs(site)
+    pages: dict[str, tuple[object, bytes]] = {}
+    fingerprints: dict[str, object] = {}
+    per_template: dict[str, tuple[object, ...]] = {}
+    if memo is not None:
+        stamp = template_stamp(theme)
+        if stamp != memo.stamp:
+            memo.stamp, memo.uses, memo.pages = stamp, {}, {}
 
-    def render(template: str, path: str, extra: Mapping[str, Any]) -> Output:
+    def uses(template: str) -> frozenset[str] | None:
+        assert memo is not None
+        if template not in memo.uses:
+            memo.uses[template] = template_variables(env, template)
+        return memo.uses[template]
+
+    def shared_inputs(template: str) -> tuple[object, ...]:
+        """The shared context this template's pages read, in comparable form."""
+        if template in per_template:
+            return per_template[template]
+        names = uses(template)
+        chosen = sorted(shared if names is None else names & shared.keys())
+        for name in chosen:
+            if name not in fingerprints:
+                # everything derived from the list of papers compares as the papers' inputs
+                fingerprints[name] = (
+                    inputs if name in _PAPER_DERIVED else _fingerprint(shared[name])
+                )
+        found = per_template[template] = tuple((name, fingerprints[name]) for name in chosen)
+        return found
+
+    def render(
+        template: str,
+        path: str,
+        extra: Mapping[str, Any],
+        own: object = None,
+    ) -> Output:
+        """Render `template` to `path`; `own`: what determines `extra` and the page's seo head
+        (None: they are compared themselves)."""
+        key: object = None
+        if memo is not None:
+            key = (
+                template,
+                path,
+                base_url,
+                shared_inputs(template),
+                own if own is not None else _fingerprint((heads.get(path), extra)),
+            )
+            hit = memo.pages.get(path)
+            if hit is not None and hit[0] == key:
+                pages[path] = hit
+                return Output(path, hit[1])
         try:
             tpl = env.get_template(template)
             context = {**shared, **_page_helpers(path, base_url), "seo": heads.get(path), **extra}
@@ -527,11 +701,18 @@ def render_site(
             ) from None
         except (jinja2.TemplateError, TypeError, ValueError, AttributeError, KeyError) as exc:
             raise _template_error(exc, theme) from None
-        return Output(path, html.encode("utf-8"))
+        content = html.encode("utf-8")
+        if memo is not None:
+            pages[path] = (key, content)
+        return Output(path, content)
 
     outputs: list[Output] = [render("index.html", INDEX, {})]
-    for paper in shared["papers"]:
-        outputs.append(render("paper.html", paper["path"], {"paper": _with_bib_link(paper)}))
+    # a paper page's own inputs: its paper's context inputs and position, which with these
+    # (and base_url, always part of the key) also determine its `seo` head (see _seo_heads)
+    head_inputs = (site.config.title or site.profile.name, site.config.language)
+    for i, paper in enumerate(shared["papers"]):
+        own = (inputs[i], i, head_inputs)
+        outputs.append(render("paper.html", paper["path"], {"paper": _with_bib_link(paper)}, own))
     for md_page in shared["pages"]:
         helpers = _page_helpers(md_page["path"], base_url)
         outputs.append(
@@ -552,7 +733,9 @@ def render_site(
                 hint="put the image in the site folder and give its path relative to it",
             ) from None
     outputs += _local_files(site)
-    outputs.append(render("404.html", seo.NOT_FOUND, {"rel": _root_rel(base_url)}))
+    outputs.append(render("404.html", seo.NOT_FOUND, {"rel": _root_rel(base_url)}, "404"))
+    if memo is not None:
+        memo.pages = pages
     options = {**dict(theme.options), **dict(site.config.theme_options)}
     outputs += seo.site_files(
         site,

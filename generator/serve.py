@@ -8,6 +8,7 @@ happens is passed to the `report` callback the CLI provides.
 
 from __future__ import annotations
 
+import html
 import json
 import mimetypes
 import queue
@@ -37,6 +38,7 @@ LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 DEBOUNCE_MS = 1600  # upper bound on grouping a burst of changes (a git checkout, a formatter run)
 STEP_MS = 50  # quiet time that ends a burst: the usual latency added to a single save
 KEEPALIVE_S = 15.0  # an SSE comment this often notices closed tabs
+MAX_LISTED = 200  # changed paths sent to pages; past this, pages assume everything changed
 
 ServeKind = str  # "serving", "built", "failed", "warning"
 
@@ -68,9 +70,21 @@ class Snapshot:
     html_build: int
     errors: tuple[dict[str, Any], ...]
     mount: str
+    # the output paths the latest build changed, and the build before it: a page that has seen
+    # that one knows whether it must fetch itself again; None: too many to list
+    changed: tuple[str, ...] | None = None
+    previous: int = 0
+    scripts: int = 0  # the last build that changed a script: pages since swap whole, re-run
 
     def message(self) -> str:
-        data = {"build": self.build, "html_build": self.html_build, "errors": self.errors}
+        data = {
+            "build": self.build,
+            "html_build": self.html_build,
+            "errors": self.errors,
+            "changed": self.changed,
+            "previous": self.previous,
+            "scripts": self.scripts,
+        }
         return f"data: {json.dumps(data)}\n\n"
 
 
@@ -93,13 +107,29 @@ class LiveState:
             build = s.build + 1 if changed else s.build
             css_only = bool(changed) and all(p.endswith(".css") for p in changed)
             html_build = s.html_build if css_only or not changed else build
-            self._snap = Snapshot(s.generation + 1, build, html_build, (), mount)
+            listed = changed if len(changed) <= MAX_LISTED else None
+            scripts = build if any(p.endswith((".js", ".mjs")) for p in changed) else s.scripts
+            previous = s.build
+            if not changed:  # nothing new: keep telling what the latest build changed
+                listed, previous = s.changed, s.previous
+            self._snap = Snapshot(
+                s.generation + 1, build, html_build, (), mount, listed, previous, scripts
+            )
             self._cond.notify_all()
 
     def failed(self, errors: tuple[dict[str, Any], ...]) -> None:
         with self._cond:
             s = self._snap
-            self._snap = Snapshot(s.generation + 1, s.build, s.html_build, errors, s.mount)
+            self._snap = Snapshot(
+                s.generation + 1,
+                s.build,
+                s.html_build,
+                errors,
+                s.mount,
+                s.changed,
+                s.previous,
+                s.scripts,
+            )
             self._cond.notify_all()
 
     def wait(self, generation: int, timeout: float) -> Snapshot | None:
@@ -151,8 +181,11 @@ LIVE_SCRIPT = """(function () {
   var me = document.currentScript;
   var seen = Number(me.getAttribute("data-build"));
   var htmlSeen = seen;
+  var mount = me.getAttribute("data-mount") || "/";
   var source = new EventSource(me.getAttribute("data-events"));
   var OVERLAY = "__scholarpage-overlay";
+  var LIVE = "script[data-scholarpage-live]";
+  var ANCHORS = "[id],[data-key]";
   function hide() { var old = document.getElementById(OVERLAY); if (old) { old.remove(); } }
   function show(errors) {
     hide();
@@ -179,34 +212,177 @@ LIVE_SCRIPT = """(function () {
       link.after(next);
     });
   }
-  function swapPage() {
+
+  // Anchors: elements a changed part of the page is replaced by (an id, a data-key, or a child
+  // of <body>), named the same way in the page as served, the next version and the live page.
+  function anchors(body) {
+    var byKey = new Map(), keyOf = new Map(), counts = new Map(), top = 0;
+    function name(el, base) {
+      var n = counts.get(base) || 0;
+      counts.set(base, n + 1);
+      var key = n ? base + "^" + n : base;
+      byKey.set(key, el);
+      keyOf.set(el, key);
+    }
+    Array.prototype.forEach.call(body.children, function (el) {
+      if (el.matches(LIVE) || el.id === OVERLAY) { return; }
+      top += 1;
+      if (!el.id && !el.hasAttribute("data-key")) { name(el, "~" + top); }
+    });
+    body.querySelectorAll(ANCHORS).forEach(function (el) {
+      if (el.id === OVERLAY || keyOf.has(el)) { return; }
+      name(el, el.id ? "#" + el.id : "@" + el.getAttribute("data-key"));
+    });
+    return {byKey: byKey, keyOf: keyOf};
+  }
+  // a body as served: without this script or the white space around it (parsed into the page
+  // only after this script runs)
+  function bare(body) {
+    body.querySelectorAll(LIVE).forEach(function (s) { s.remove(); });
+    while (body.lastChild && body.lastChild.nodeType === 3 && !body.lastChild.nodeValue.trim()) {
+      body.lastChild.remove();
+    }
+    return body;
+  }
+  function pristine(body) { return bare(body.cloneNode(true)); }
+  // the page as the server sent it (before site.js changed it), and where its anchors are now
+  var served = pristine(document.body);
+  var live = anchors(document.body).byKey;
+
+  function sameTag(a, b) {
+    if (a.tagName !== b.tagName || a.attributes.length !== b.attributes.length) { return false; }
+    for (var i = 0; i < a.attributes.length; i++) {
+      if (b.getAttribute(a.attributes[i].name) !== a.attributes[i].value) { return false; }
+    }
+    return true;
+  }
+  // The served anchors whose content differs in `next`; null when <body> itself changed.
+  function changedAnchors(next) {
+    var keyOf = anchors(served).keyOf, found = [];
+    function mark(el) {
+      while (el && !keyOf.has(el)) { el = el.parentElement; }
+      if (!el || el === served) { return false; }
+      found.push(el);
+      return true;
+    }
+    function diff(a, b) {
+      var xs = a.childNodes, ys = b.childNodes;
+      if (xs.length !== ys.length) { return mark(a); }
+      for (var i = 0; i < xs.length; i++) {
+        var x = xs[i], y = ys[i];
+        if (x.nodeType !== y.nodeType) { return mark(a); }
+        if (x.nodeType !== 1) {
+          if (x.nodeValue !== y.nodeValue) { return mark(a); }
+        } else if (!x.isEqualNode(y)) {
+          if (!(sameTag(x, y) ? diff(x, y) : mark(x))) { return false; }
+        }
+      }
+      return true;
+    }
+    if (!sameTag(served, next) || !diff(served, next)) { return null; }
+    return found.filter(function (el) {
+      return !found.some(function (other) { return other !== el && other.contains(el); });
+    });
+  }
+  // Replace only the changed anchors; false when the whole <body> must be swapped instead.
+  function morph(doc) {
+    var next = doc.body;
+    var changed = changedAnchors(next);
+    if (changed === null) { return false; }
+    var nextKeys = anchors(next), servedKeys = anchors(served).keyOf, pairs = [];
+    for (var i = 0; i < changed.length; i++) {
+      var key = servedKeys.get(changed[i]);
+      var now = live.get(key), fresh = nextKeys.byKey.get(key);
+      if (!now || !fresh || !document.body.contains(now) || now.tagName !== fresh.tagName ||
+          fresh.matches("script") || fresh.querySelector("script")) {
+        return false;
+      }
+      pairs.push({old: now, "new": fresh, key: key});
+    }
+    if (!pairs.length) { served = next; return true; }
+    var ask = new CustomEvent("scholarpage:morph", {cancelable: true,
+      detail: {elements: pairs.map(function (p) { return p.old; })}});
+    if (!document.dispatchEvent(ask)) { return false; }  // a script cannot follow this change
+    pairs.forEach(function (p) {
+      var fresh = document.importNode(p["new"], true);
+      keepValues(p.old, fresh);
+      p.old.replaceWith(fresh);
+      var inside = p["new"].querySelectorAll(ANCHORS), copies = fresh.querySelectorAll(ANCHORS);
+      live.set(p.key, fresh);
+      for (var j = 0; j < inside.length; j++) {
+        var k = nextKeys.keyOf.get(inside[j]);
+        if (k) { live.set(k, copies[j]); }
+      }
+      p["new"] = fresh;
+    });
+    served = next;
+    document.dispatchEvent(new CustomEvent("scholarpage:morphed", {detail: {pairs: pairs}}));
+    return true;
+  }
+  // what the reader typed or chose in a replaced form control stays
+  function keepValues(old, fresh) {
+    var sel = "input[name],select[name],textarea[name]";
+    var olds = old.matches(sel) ? [old] : Array.prototype.slice.call(old.querySelectorAll(sel));
+    olds.forEach(function (o) {
+      var n = fresh.matches(sel) && fresh.name === o.name ? fresh
+        : fresh.querySelector('[name="' + CSS.escape(o.name) + '"]');
+      if (!n || o.type === "hidden" || n.value === o.value) { return; }
+      if (n.tagName === "SELECT" && !Array.prototype.some.call(n.options, function (opt) {
+        return opt.value === o.value; })) { return; }
+      n.value = o.value;
+    });
+  }
+  function swapBody(doc) {
+    var y = window.scrollY;
+    document.body.replaceWith(doc.body);
+    served = pristine(document.body);
+    live = anchors(document.body).byKey;
+    document.body.querySelectorAll("script").forEach(function (old) {
+      var fresh = document.createElement("script");
+      Array.prototype.forEach.call(old.attributes, function (a) {
+        fresh.setAttribute(a.name, a.value);
+      });
+      fresh.textContent = old.textContent;
+      old.replaceWith(fresh);
+    });
+    window.scrollTo(0, y);
+  }
+  function swapPage(whole) {
     fetch(location.href, {cache: "no-store"}).then(function (response) {
       if (response.redirected) { location.href = response.url; return null; }
       return response.text();
     }).then(function (html) {
       if (html === null) { return; }
       var doc = new DOMParser().parseFromString(html, "text/html");
-      doc.querySelectorAll("script[data-scholarpage-live]").forEach(function (s) { s.remove(); });
-      var y = window.scrollY;
+      bare(doc.body);
       document.title = doc.title;
-      document.body.replaceWith(doc.body);
-      document.body.querySelectorAll("script").forEach(function (old) {
-        var fresh = document.createElement("script");
-        Array.prototype.forEach.call(old.attributes, function (a) {
-          fresh.setAttribute(a.name, a.value);
-        });
-        fresh.textContent = old.textContent;
-        old.replaceWith(fresh);
-      });
-      window.scrollTo(0, y);
+      if (whole || !morph(doc)) { swapBody(doc); }
       document.dispatchEvent(new CustomEvent("scholarpage:updated"));
     }).catch(function () { location.reload(); });
+  }
+  // this page's output path (as the server lists changed files), or null if not known
+  function here() {
+    var path;
+    try { path = decodeURIComponent(location.pathname); } catch (e) { return null; }
+    if (path.slice(0, mount.length) !== mount) { return null; }
+    path = path.slice(mount.length);
+    return path === "" || path.slice(-1) === "/" ? path + "index.html" : path;
   }
   source.onmessage = function (event) {
     var state = JSON.parse(event.data);
     if (state.errors.length) { show(state.errors); return; }
     hide();
-    if (state.html_build > htmlSeen) { swapPage(); }
+    if (state.html_build > htmlSeen) {
+      // the list of changed files is complete for this page if it saw the build before
+      var list = state.previous === seen ? state.changed : null;
+      var path = here();
+      var scripts = state.scripts > seen;
+      if (scripts || !list || path === null || list.indexOf(path) >= 0) {
+        swapPage(scripts);
+      } else if (list.some(function (p) { return /\\.css$/.test(p); })) {
+        swapCss(state.build);
+      }
+    }
     else if (state.build > seen) { swapCss(state.build); }
     seen = state.build;
     htmlSeen = state.html_build;
@@ -215,11 +391,11 @@ LIVE_SCRIPT = """(function () {
 """
 
 
-def live_script(build: int) -> bytes:
+def live_script(build: int, mount: str = "/") -> bytes:
     tag = (
-        f'<script data-scholarpage-live data-build="{build}" data-events="{EVENTS_PATH}">'
-        f"{LIVE_SCRIPT}</script>\n"
-    )
+        f'<script data-scholarpage-live data-build="{build}" data-events="{EVENTS_PATH}" '
+        f'data-mount="{html.escape(mount)}">{LIVE_SCRIPT}</script>'
+    )  # no text after it: the page parsed so far is then the served page minus this script
     return tag.encode("utf-8")
 
 
@@ -345,7 +521,7 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             ctype = mimetypes.guess_type(found.file.name)[0] or "application/octet-stream"
             if ctype == "text/html":
-                data = inject(data, live_script(snap.build))
+                data = inject(data, live_script(snap.build, snap.mount))
             if ctype.startswith("text/") or ctype in ("application/javascript", "image/svg+xml"):
                 ctype += "; charset=utf-8"
             self._send(HTTPStatus.OK, data, ctype, body)
@@ -357,7 +533,12 @@ class _Handler(BaseHTTPRequestHandler):
             f"</head><body><h1>{status} {phrase}</h1><p>The site is served under "
             f'<a href="{quote(snap.mount)}">{snap.mount}</a>.</p></body></html>\n'
         ).encode()
-        self._send(status, inject(page, live_script(snap.build)), "text/html; charset=utf-8", body)
+        self._send(
+            status,
+            inject(page, live_script(snap.build, snap.mount)),
+            "text/html; charset=utf-8",
+            body,
+        )
 
     def _send(
         self, status: int, data: bytes, ctype: str, body: bool, location: str | None = None

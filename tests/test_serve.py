@@ -514,3 +514,38 @@ def test_repo_example_site_serves_copy(tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = build_site(example, output=out, cache=BuildCache(), incremental=True)
     assert result.papers > 0 and (out / "index.html").is_file()
+
+
+@pytest.mark.browser
+def test_paper_edit_morphs_the_page_and_keeps_the_search(
+    page: Any, server: Server, site: Path
+) -> None:
+    page.fill("input[name=q]", "pipelines")
+    page.wait_for_function("() => document.querySelector('[data-key=second2025]').hidden")
+    bib = site / "content" / "papers.bib"
+    save(bib, bib.read_text().replace("A First Paper on Pipelines", "Pipelines Morphed In"))
+    page.wait_for_function("() => document.body.innerText.includes('Pipelines Morphed In')")
+    assert page.evaluate("document.body === window.__body"), "only the changed parts are replaced"
+    assert page.input_value("input[name=q]") == "pipelines"
+    assert page.evaluate("document.querySelector('[data-key=second2025]').hidden")
+    assert not page.evaluate("document.querySelector('[data-key=first2026]').hidden")
+
+
+@pytest.mark.browser
+def test_page_not_changed_by_a_build_is_not_fetched(
+    browser: Any, server: Server, site: Path
+) -> None:
+    context = browser.new_context()
+    try:
+        tab = context.new_page()
+        tab.goto(f"http://127.0.0.1:{server.port}/profile/papers/first2026/")
+        requests: list[str] = []
+        tab.on("request", lambda r: requests.append(r.url))
+        before = server.builds()
+        bib = site / "content" / "papers.bib"
+        save(bib, bib.read_text().replace("A Second Paper on Potentials", "Second, Renamed"))
+        wait_for(lambda: server.builds() > before, "the rebuild")
+        time.sleep(1.0)  # time for the page to react, were it going to
+        assert not any("first2026" in url for url in requests), requests
+    finally:
+        context.close()

@@ -42,37 +42,53 @@
     doc.body.removeChild(area);
     return ok;
   }
-  all("[data-copy]").forEach(function (button) {
-    var source = doc.getElementById(button.getAttribute("data-copy"));
-    if (!source) { return; }
-    var label = button.firstChild.nodeValue;
-    button.hidden = false;
-    button.addEventListener("click", function () {
-      var text = source.textContent;
-      var done = function (ok) {
-        button.firstChild.nodeValue = ok ? "Copied" : "Copy failed";
-        setTimeout(function () { button.firstChild.nodeValue = label; }, 2000);
-      };
-      if (navigator.clipboard && window.isSecureContext) {
-        navigator.clipboard.writeText(text).then(function () { done(true); },
-          function () { done(fallbackCopy(text)); });
-      } else {
-        done(fallbackCopy(text));
-      }
+  // `scope` and what is inside it (the whole page first, then parts a live preview replaced)
+  function within(sel, scope) {
+    var found = all(sel, scope);
+    if (scope && scope.matches && scope.matches(sel)) { found.unshift(scope); }
+    return found;
+  }
+  function enhanceCopy(scope) {
+    within("[data-copy]", scope).forEach(function (button) {
+      if (button.__copy || !doc.getElementById(button.getAttribute("data-copy"))) { return; }
+      button.__copy = true;
+      var label = button.firstChild.nodeValue;
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        var source = doc.getElementById(button.getAttribute("data-copy"));
+        var text = source ? source.textContent : "";
+        var done = function (ok) {
+          button.firstChild.nodeValue = ok ? "Copied" : "Copy failed";
+          setTimeout(function () { button.firstChild.nodeValue = label; }, 2000);
+        };
+        if (navigator.clipboard && window.isSecureContext) {
+          navigator.clipboard.writeText(text).then(function () { done(true); },
+            function () { done(fallbackCopy(text)); });
+        } else {
+          done(fallbackCopy(text));
+        }
+      });
     });
-  });
+  }
+  enhanceCopy(null);
 
   // Abstracts: long ones fold to a few lines (scholar); <details> ones open natively (classic).
   // Fold first, measure all, then add buttons: one layout for the whole list, not one per item.
   var folds = [];
-  var boxes = all(".abstract").filter(function (box) { return box.tagName !== "DETAILS"; });
-  boxes.forEach(function (box) { box.classList.add("folded"); });
-  var long = boxes.map(function (box) {
-    var text = one("p", box) || box;
-    return text.scrollHeight > text.clientHeight + 2;
-  });
-  boxes.forEach(function (box, i) {
-    if (!long[i]) { box.classList.remove("folded"); return; }
+  var allOpen = false;
+  function enhanceFolds(scopes) {
+    var boxes = [];
+    scopes.forEach(function (scope) { boxes = boxes.concat(within(".abstract", scope)); });
+    boxes = boxes.filter(function (box) { return box.tagName !== "DETAILS" && !box.__fold; });
+    boxes.forEach(function (box) { box.__fold = true; box.classList.add("folded"); });
+    var long = boxes.map(function (box) {
+      var text = one("p", box) || box;
+      return text.scrollHeight > text.clientHeight + 2;
+    });
+    boxes.forEach(function (box, i) { foldable(box, long[i]); });
+  }
+  function foldable(box, long) {
+    if (!long) { box.classList.remove("folded"); return; }
     var button = doc.createElement("button");
     button.type = "button";
     button.className = "fold-toggle";
@@ -84,21 +100,49 @@
       button.setAttribute("aria-expanded", open ? "true" : "false");
       button.textContent = open ? "Show less" : "Show more";
     };
+    set.box = box;
     button.addEventListener("click", function () { set(box.classList.contains("folded")); });
     box.appendChild(button);
     folds.push(set);
-  });
+    if (allOpen) { set(true); }
+  }
+  enhanceFolds([null]);
   var expandAll = one("[data-expand-all]");
   if (expandAll) {
     var labelAll = expandAll.textContent;
     expandAll.addEventListener("click", function () {
       var open = expandAll.getAttribute("aria-pressed") !== "true";
+      allOpen = open;
+      folds = folds.filter(function (set) { return set.box.isConnected; });
       folds.forEach(function (set) { set(open); });
       all("details.abstract").forEach(function (d) { d.open = open; });
       expandAll.setAttribute("aria-pressed", open ? "true" : "false");
       expandAll.textContent = open ? labelAll.replace("Expand", "Collapse") : labelAll;
     });
   }
+
+  // Live preview (scholarpage serve) replaces only the changed parts of the page: enhance those,
+  // and keep the paper list's state; a change to what this script holds on to needs a reload.
+  // A newer copy of this script (after a whole-page swap) takes over from this one.
+  var me = {};
+  window.__scholarpageSite = me;
+  var HELD = "[data-controls],[data-paper-list],[data-group],[data-expand-all]," +
+    "[data-theme-toggle],[data-count],[data-no-results],[data-reset]";
+  var listChanged = null;
+  doc.addEventListener("scholarpage:morph", function (event) {
+    if (window.__scholarpageSite !== me) { return; }
+    var held = event.detail.elements.some(function (el) {
+      return el.matches(HELD) || !!one(HELD, el);
+    });
+    if (held) { event.preventDefault(); }
+  });
+  doc.addEventListener("scholarpage:morphed", function (event) {
+    if (window.__scholarpageSite !== me) { return; }
+    var pairs = event.detail.pairs;
+    pairs.forEach(function (p) { enhanceCopy(p["new"]); });
+    enhanceFolds(pairs.map(function (p) { return p["new"]; }));
+    if (listChanged) { listChanged(pairs); }
+  });
 
   // Search, filters and sort over [data-paper-list] items; the state lives in the query string.
   var form = one("[data-controls]");
@@ -212,4 +256,24 @@
     reset.addEventListener("click", function () { form.reset(); apply(true); control("q").focus(); });
   }
   apply(false);
+
+  listChanged = function (pairs) {
+    var moved = false;
+    pairs.forEach(function (p) {
+      var i = items.indexOf(p.old);
+      if (i >= 0) {  // a whole item was replaced: it takes the old one's place and home
+        items[i] = p["new"];
+        homeOf.set(p["new"], homeOf.get(p.old));
+        homeOf.delete(p.old);
+        moved = true;
+      }
+      var item = p["new"].closest("[data-key]");
+      var at = item ? items.indexOf(item) : -1;
+      if (at >= 0) {
+        haystacks[at] = fold(item.textContent + " " + (item.getAttribute("data-authors") || ""));
+      }
+    });
+    if (moved && placed) { placed = null; }  // its date or score may have changed: sort again
+    apply(false);
+  };
 })();

@@ -1,0 +1,237 @@
+"""Incremental rendering (serve): a rebuild re-renders only the pages whose inputs changed, and
+its output is always byte-identical to a build from scratch of the same inputs."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import pytest
+
+from generator.build import BuildCache, BuildResult, build_site
+from generator.render import template_variables
+
+SITE_YAML = """\
+title: Alice Example
+base_url: https://alice.github.io/profile/
+bibliography:
+  - content/papers.bib
+paper_badges:
+  - {field: score, label: Score, decimals: 1}
+today: 2026-11-28
+"""
+PROFILE = "name: Alice Example\naffiliation: Example University\n"
+PAPERS = """\
+@article{first2026,
+  title = {A First Paper on Pipelines},
+  author = {Alice Example and Bob Other},
+  date = {2026-05-18},
+  score = {63.3},
+  abstract = {Pipelines, measured.},
+}
+
+@article{second2025,
+  title = {A Second Paper on Potentials},
+  author = {Alice Example},
+  year = {2025},
+}
+
+@inproceedings{third2024,
+  title = {A Third Paper},
+  author = {Carol Li and Alice Example},
+  year = {2024},
+  booktitle = {Proceedings of Things},
+}
+"""
+PAPER_PAGES = {
+    "papers/first2026/index.html",
+    "papers/second2025/index.html",
+    "papers/third2024/index.html",
+}
+
+
+class Site:
+    """A fixture site built incrementally with one cache, like `scholarpage serve` does."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.out = root.parent / "serve-out"
+        self.cache = BuildCache()
+        self.renders: list[str] = []  # shared with the `renders` fixture when it is used
+        for rel, text in {
+            "site.yaml": SITE_YAML,
+            "content/profile.yaml": PROFILE,
+            "content/papers.bib": PAPERS,
+        }.items():
+            self.write(rel, text)
+
+    def write(self, rel: str, text: str) -> None:
+        path = self.root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+    def edit(self, rel: str, old: str, new: str) -> None:
+        path = self.root / rel
+        text = path.read_text(encoding="utf-8")
+        assert old in text, old
+        path.write_text(text.replace(old, new), encoding="utf-8")
+
+    def build(self) -> BuildResult:
+        """Build incrementally, and check the output equals a build from scratch."""
+        result = build_site(self.root, output=self.out, cache=self.cache, incremental=True)
+        seen = len(self.renders)
+        fresh = self.root.parent / "fresh-out"
+        build_site(self.root, output=fresh)
+        del self.renders[seen:]  # count only what the incremental build rendered
+        assert files(self.out) == files(fresh), "the incremental build served a stale file"
+        return result
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in folder.rglob("*")
+        if p.is_file() and p.name != ".scholarpage"
+    }
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Site:
+    return Site(tmp_path / "site")
+
+
+@pytest.fixture
+def renders(site: Site, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """The names of the templates the incremental builds rendered (one per page)."""
+    names = site.renders
+    real = jinja2.Template.render
+
+    def counting(self: jinja2.Template, *args: Any, **kwargs: Any) -> str:
+        names.append(str(self.name))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.Template, "render", counting)
+    yield names
+
+
+def html_changed(result: BuildResult) -> set[str]:
+    return {p for p in result.changed if p.endswith(".html")}
+
+
+def test_one_paper_edit_renders_only_its_page_and_the_index(site: Site, renders: list[str]) -> None:
+    site.build()
+    renders.clear()
+    site.edit("content/papers.bib", "A First Paper on Pipelines", "Pipelines Renamed")
+    result = site.build()
+    assert sorted(renders) == ["index.html", "paper.html"]
+    assert set(result.changed) <= {
+        "index.html",
+        "papers/first2026/index.html",
+        "papers/first2026/first2026.bib",
+        "papers.bib",
+        "feed.xml",
+        "sitemap.xml",
+    }
+    assert html_changed(result) == {"index.html", "papers/first2026/index.html"}
+    renders.clear()
+    again = site.build()
+    assert again.changed == ()
+    assert renders == [], "nothing changed: nothing is rendered"
+
+
+def test_profile_edit_changes_every_page(site: Site) -> None:
+    site.build()
+    site.edit("content/profile.yaml", "Example University", "Other University")
+    site.edit("content/profile.yaml", "Alice Example", "Alice B. Example")
+    result = site.build()
+    assert PAPER_PAGES | {"index.html"} <= html_changed(result)
+
+
+def test_site_yaml_edit_changes_every_page(site: Site) -> None:
+    site.build()
+    site.edit("site.yaml", "title: Alice Example", "title: Alice's Papers")
+    assert PAPER_PAGES | {"index.html", "404.html"} <= html_changed(site.build())
+
+
+def test_template_edit_changes_its_pages(site: Site) -> None:
+    site.write("templates/paper.html", '{% extends "!theme/paper.html" %}\n')
+    site.build()
+    site.write(
+        "templates/paper.html",
+        '{% extends "!theme/paper.html" %}{% block title %}P: {{ paper.title_text }}'
+        "{% endblock %}\n",
+    )
+    result = site.build()
+    assert html_changed(result) == PAPER_PAGES
+    assert (
+        b"<title>P: A Third Paper</title>"
+        in (site.out / "papers/third2024/index.html").read_bytes()
+    )
+
+
+def test_edit_of_an_included_template_changes_the_pages_including_it(site: Site) -> None:
+    nav = (
+        Path(__file__).resolve().parent.parent / "themes/scholar/templates/_site_nav.html"
+    ).read_text()
+    site.write("templates/_site_nav.html", nav)
+    site.build()
+    site.write("templates/_site_nav.html", nav.replace("<nav", "<nav data-edited", 1))
+    result = site.build()
+    assert PAPER_PAGES | {"index.html"} <= html_changed(result)
+    assert b"data-edited" in (site.out / "papers/first2026/index.html").read_bytes()
+
+
+def test_same_size_template_edit_within_one_mtime_is_seen(site: Site) -> None:
+    path = site.root / "templates/paper.html"
+    template = '{% extends "!theme/paper.html" %}{% block title %}TEXT{% endblock %}\n'
+    site.write("templates/paper.html", template.replace("TEXT", "AAAA"))
+    site.build()
+    stat = path.stat()
+    # same size and the same mtime: only the contents tell the edit apart
+    site.write("templates/paper.html", template.replace("TEXT", "BBBB"))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    result = site.build()
+    assert html_changed(result) == PAPER_PAGES
+    assert b"<title>BBBB</title>" in (site.out / "papers/first2026/index.html").read_bytes()
+
+
+def test_paper_pages_depend_on_the_paper_list_only_when_a_template_reads_it(
+    site: Site, renders: list[str]
+) -> None:
+    site.build()
+    site.edit("content/papers.bib", "A Third Paper", "A Third Paper, Renamed")
+    site.build()
+    assert renders.count("paper.html") == 3 + 1, "another paper's edit leaves a paper page be"
+
+    # a paper page that shows how many papers there are depends on every paper
+    site.write(
+        "templates/paper.html",
+        '{% extends "!theme/paper.html" %}{% block title %}{{ paper.title_text }} '
+        "(1 of {{ papers | length }}){% endblock %}\n",
+    )
+    site.build()
+    bib = (site.root / "content/papers.bib").read_text(encoding="utf-8")
+    start, end = bib.index("@article{second2025"), bib.index("@inproceedings{third2024")
+    site.write("content/papers.bib", bib[:start] + bib[end:])
+    result = site.build()
+    assert {"papers/first2026/index.html", "papers/third2024/index.html"} <= html_changed(result)
+
+
+def test_dynamic_template_reference_means_everything(tmp_path: Path) -> None:
+    env = jinja2.Environment(
+        loader=jinja2.DictLoader(
+            {
+                "a.html": '{% extends "b.html" %}{% block x %}{{ one }}{% endblock %}',
+                "b.html": '{% include "c.html" %}{% block x %}{% endblock %}{{ two }}',
+                "c.html": "{% from 'd.html' import m %}{{ m(three) }}",
+                "d.html": "{% macro m(v) %}{{ v }}{{ four }}{% endmacro %}",
+                "dyn.html": "{% include name %}",
+            }
+        )
+    )
+    assert template_variables(env, "a.html") == {"one", "two", "three", "four"}
+    assert template_variables(env, "dyn.html") is None
+    assert template_variables(env, "missing.html") is None
