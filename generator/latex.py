@@ -319,17 +319,30 @@ _URL_JUNK = re.compile(r"[\x00-\x20\x7f]+")
 _URL_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
 _SAFE_SCHEMES: frozenset[str] = frozenset({"http", "https", "mailto", "ftp"})
 
+# Spacing commands whose length is consumed and not shown: "DVIto\kern-.15em VDU".
+_SKIP_LENGTH: frozenset[str] = frozenset({"kern", "hskip", "vskip"})
+_SKIP_GROUP: frozenset[str] = frozenset({"hspace", "vspace"})  # "\hspace*{1em}"
+_NUM = r"[+-]?[ \t]*(?:[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+)[ \t\n\r]*"
+_UNIT = r"(?:true[ \t]*)?(?:pt|pc|in|bp|cm|mm|dd|cc|sp|em|ex|mu|px|fil+)"
+_LENGTH = re.compile(
+    rf"(?i)[ \t\n\r]*{_NUM}{_UNIT}(?:[ \t\n\r]*plus[ \t\n\r]*{_NUM}{_UNIT})?"
+    rf"(?:[ \t\n\r]*minus[ \t\n\r]*{_NUM}{_UNIT})?[ \t\n\r]*"
+)
+
 # Exporter repairs.
-_ZOTERO_TRIGGER = re.compile(r"(?:\{\\textbackslash\}|\\textbackslash(?:\{\}|\s*))[A-Za-z']")
+_ZOTERO_BS = re.compile(r"\{\\textbackslash\}|\\textbackslash(?:\{\}|[ \t\n\r\f\v]+|(?![A-Za-z]))")
 _ZOTERO_ESC = re.compile(
-    r"\{\\textbackslash\}|\\textbackslash(?:\{\}|\s+|(?![A-Za-z]))"
+    r"\{\\textbackslash\}|\\textbackslash(?:\{\}|[ \t\n\r\f\v]+|(?![A-Za-z]))"
     r"|\{\\textdollar\}|\\textdollar(?:\{\}|\s+|(?![A-Za-z]))"
     r"|\{\\\^\{\}\}|\\\^\{\}|\\textasciicircum(?:\{\}|(?![A-Za-z]))"
     r"|\{\\~\{\}\}|\\~\{\}|\\textasciitilde(?:\{\}|(?![A-Za-z]))"
     r"|\\[$_{}&%#]"
 )
+_ZOTERO_CIRCUM = re.compile(
+    r"\{\\\^\{\}\}|\\\^\{\}|\\textasciicircum(?:\{\}|(?![A-Za-z]))"
+    r"|\{\\~\{\}\}|\\~\{\}|\\textasciitilde(?:\{\}|(?![A-Za-z]))"
+)
 _ZOTERO_MAP: dict[str, str] = {
-    "{\\textbackslash}": "\\",
     "{\\textdollar}": "$",
     "{\\^{}}": "^",
     "\\^{}": "^",
@@ -697,11 +710,59 @@ def _unescape_url(raw: str) -> str:
     return raw.strip()
 
 
+def _zotero_command(s: str, k: int) -> bool:
+    """Does the escaped backslash ending at ``s[k]`` start a LaTeX command, accent or escape?
+
+    The names it knows (``_ZOTERO_NAMES``) are defined with the tokenizer's tables."""
+    n = len(s)
+    if k >= n:
+        return False
+    c = s[k]
+    if "a" <= c <= "z" or "A" <= c <= "Z":
+        m = _LETTERS_RE.match(s, k)
+        assert m is not None
+        name = m.group()
+        if name in _ACCENTS:  # "\textbackslash v s", not the "\textbackslash{}r" of "\r1550"
+            return _zotero_arg(s, m.end(), True)
+        if name in _ZOTERO_ARG_NAMES:  # "\textbackslash{}emph\{x\}", not "C:\textbackslash text"
+            return _zotero_arg(s, m.end(), False)
+        return name in _ZOTERO_NAMES
+    if c == "\\" or c == "{":
+        m = _ZOTERO_CIRCUM.match(s, k)
+        if m is not None:  # an escaped accent: "\textbackslash\^{}o" was "\^o"
+            return _zotero_arg(s, m.end(), True)
+        # An escaped special: "\textbackslash\&" was "\&".
+        return c == "\\" and k + 1 < n and s[k + 1] in "&%$#_{}"
+    if c in _ACCENTS:  # "\textbackslash{}'ia", "\textbackslash.enas"
+        return _zotero_arg(s, k + 1, True)
+    return False
+
+
+def _zotero_arg(s: str, i: int, letter: bool) -> bool:
+    """Is there an argument at ``s[i]``: a group or an escaped group (after spaces), or with
+    ``letter`` a letter ("\\'e"), or a space and a single letter ("{\\v s}", not "\\b c2")?"""
+    m = _SPACES_RE.match(s, i)
+    assert m is not None
+    j = m.end()
+    n = len(s)
+    if j >= n:
+        return False
+    c = s[j]
+    if c == "{" or s.startswith("\\{", j):
+        return True
+    if not letter or not ("a" <= c <= "z" or "A" <= c <= "Z"):
+        return False
+    if j == i:
+        return True
+    return j + 1 >= n or not s[j + 1].isalnum()
+
+
 def _repair(s: str) -> str:
     """Undo exporter damage so the tokenizer sees the LaTeX the author wrote."""
     if "backslash" in s:
-        if "\\textbackslash" in s and _ZOTERO_TRIGGER.search(s):
-            # Zotero/DBLP escaped a LaTeX string as text: "\$\_\{\textbackslash{}beta\}\$".
+        if "\\textbackslash" in s and any(
+            _zotero_command(s, m.end()) for m in _ZOTERO_BS.finditer(s)
+        ):
             s = _ZOTERO_ESC.sub(_zotero_sub, s)
         if "$\\backslash$" in s or "{\\$}" in s:
             # Mendeley: "R$\backslash$'enyi", "{\$}\backslash Phi{\$}", "{\{}...{\}}".
@@ -717,8 +778,9 @@ def _zotero_sub(m: re.Match[str]) -> str:
     hit = _ZOTERO_MAP.get(g)
     if hit is not None:
         return hit
-    if g.startswith("\\textbackslash"):
-        return "\\"
+    if g.startswith("\\textbackslash") or g == "{\\textbackslash}":
+        # An escaped backslash, or a literal one that must stay literal in the unescaped string.
+        return "\\" if _zotero_command(m.string, m.end()) else "\\textbackslash{}"
     if g.startswith("\\textdollar"):
         return "$"
     if g.startswith("\\textasciicircum"):
@@ -1170,6 +1232,38 @@ _TEXT_MATH_ACCENTS: dict[str, str] = {
 }
 _UNDOTTED = {"ı": "i", "ȷ": "j"}
 
+# Zotero, Better BibTeX and DBLP export a field holding LaTeX as text: "\\" becomes "\textbackslash"
+# ("\textbackslash{}", "\textbackslash " or "{\textbackslash}") and "{", "}", "$", "&" are
+# escaped too: "\$\_\{\textbackslash{}beta\}\$", "Taylor \textbackslash\& Francis". A
+# "\textbackslash" is taken for an escaped LaTeX backslash only when what follows forms a command
+# we know (with its argument, if it needs one), an escaped special character or an accent on a
+# letter; otherwise ("C:\textbackslash Users", the "\textbackslash{}r" of a pasted "\r") it is a
+# literal backslash and nothing after it is lost.
+_ZOTERO_ARG_NAMES: frozenset[str] = frozenset(
+    {*_ARG_MARKUP, *_DROP_ARG, *_MATH_FONTS, *_SKIP_GROUP, "url", "href", "path"}
+)
+_ZOTERO_NAMES: frozenset[str] = frozenset(
+    {
+        *_SYMBOL_MACROS,
+        *_LETTER_MACROS,
+        *_TEXT_MATH_ACCENTS,
+        *_SWITCHES,
+        *_IGNORED,
+        *_TEXT_SYMBOLS,
+        *_MATH_SYMBOLS,
+        *_MATH_FUNCTIONS,
+        *_MATH_ACCENTS,
+        *_MATH_DROP,
+        *_SKIP_LENGTH,
+        "quad",
+        "qquad",
+        "frac",
+        "dfrac",
+        "tfrac",
+        "sqrt",
+    }
+)
+
 
 class _Frame:
     """An open group: a brace group, an inline HTML tag, or a link; closers run when it ends."""
@@ -1399,7 +1493,10 @@ def _macro(s: str, i: int, st: _State) -> int:
         if out == "\\":
             h.append("\\")
             t.append("\\")
-            return j
+            if name == "backslash":
+                return j
+            # TeX eats the space after "\textbackslash": "C:\textbackslash Users" is "C:\Users".
+            return k + 2 if s.startswith("{}", k) else k
         h.append(_esc(out))
         t.append(out)
         if k < n and s.startswith("{}", k):
@@ -1433,6 +1530,13 @@ def _macro(s: str, i: int, st: _State) -> int:
     if name in _IGNORED:
         return k
     if name in _DROP_ARG:
+        return _skip_arg(s, k)
+    if name in _SKIP_LENGTH:
+        m = _LENGTH.match(s, j)
+        return k if m is None else m.end()
+    if name in _SKIP_GROUP:
+        if s.startswith("*", k):
+            k = _SPACES_RE.match(s, k + 1).end()  # type: ignore[union-attr]
         if k < n and s[k] == "{":
             return _match_brace(s, k) + 1
         return k
@@ -1450,6 +1554,25 @@ def _macro(s: str, i: int, st: _State) -> int:
         return j
     st.unknown.setdefault("\\" + name, None)
     return k
+
+
+def _skip_arg(s: str, k: int) -> int:
+    """Skip one macro argument at ``s[k]``: a group, a control sequence or one character.
+
+    Better BibTeX writes "\\{\\vphantom\\}{{GaN}}\\vphantom\\{\\}": each phantom eats the escaped
+    brace after it, as in TeX, so the other brace of each pair is shown."""
+    n = len(s)
+    if k >= n:
+        return k
+    c = s[k]
+    if c == "{":
+        return _match_brace(s, k) + 1
+    if c == "\\":
+        m = _LETTERS_RE.match(s, k + 1)
+        return m.end() if m is not None else min(k + 2, n)
+    if c == "}":
+        return k
+    return k + 1
 
 
 def _accent(s: str, i: int, cmd: str, st: _State) -> int:

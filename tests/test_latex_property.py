@@ -31,7 +31,8 @@ MACROS = [
     "bf", "it", "sc", "tt", "url", "href", "noopsort", "foo", "pkg", "TeX", "LaTeX", "ss", "i",
     "c", "v", "u", "H", "k", "r", "d", "b", "t", "ae", "o", "l", "textendash", "backslash",
     "textbackslash", "textdollar", "sqrt", "frac", "times", "alpha", "mathrm", "text", "ldots",
-    "mbox", "ensuremath", "relax", "protect", "'", '"', "`", "^", "~", "=", ".", ",", " ", "\\",
+    "mbox", "ensuremath", "relax", "protect", "kern", "hspace", "vspace", "vphantom", "phantom",
+    "'", '"', "`", "^", "~", "=", ".", ",", " ", "\\",
     "$", "%", "&", "_", "{", "}", "#", "(", ")", "[", "]", "-", "/", "@", "!",
 ]  # fmt: skip
 PIECES = [
@@ -40,7 +41,9 @@ PIECES = [
     "<b>", "</b>", "<em>", "</em>", "<script>", "</strong>", "<strong>", "&amp;", "&#60;",
     "javascript:alert(1)", "http://x.org/a_b", "{$<$}", "{$>$}", "\\(", "\\)", "\\[", "\\]",
     "$\\backslash$", "{\\$}", "\\backslash ", "{\\{}", "{\\}}", "\\textbackslash{}",
-    "\\textexclamdown b\\textquestiondown", "é", "α", "\u00a0", "\\\\",
+    "\\textexclamdown b\\textquestiondown", "é", "α", "\u00a0", "\\\\", "\\textbackslash ",
+    "\\textbackslash\\&", "\\{\\textbackslash", "\\}", "\\{", "{\\textbackslash}", "\\kern-.1em",
+    "1pt", "\\hspace*{1em}", "\\vphantom\\}", "\\textbackslash\\~{}",
 ]  # fmt: skip
 
 latexish = st.lists(
@@ -143,6 +146,61 @@ def test_plain_text_is_escaped_text(source: str) -> None:
     assert result.text == collapsed
     assert result.html == collapsed
     assert result.unknown_macros == () and not result.has_math and not result.bare_percent
+
+
+# LaTeX as Zotero / Better BibTeX export it when a field holds LaTeX: "\\" becomes
+# "\textbackslash{}" or "\textbackslash " before a letter, "\textbackslash" otherwise, and
+# "{ } $ & % # _ ^ ~" are escaped. A value counts as escaped LaTeX once it has a command in it.
+ZOTERO_LATEX = [
+    r"\'e", r"\"o", r"\v{s}", r"{\v s}", r"\.e", r"\&", r"\%", r"{\aa}", r"\ss{}", r"\emph{word}",
+    r"\textbf{Ga}", r"$\alpha$", r"$x_{2}$", r"\textsuperscript{th}", r"{\o}", r"\c{c}", r"\H{o}",
+    r"\~{n}", r"\^{o}", r"\textendash{}", r"\LaTeX{}", r"\'{\i}", r"$\langle 111\rangle$",
+]  # fmt: skip
+ZOTERO_TEXT = ["Taylor", "and", "Francis", "x", "42", "(1)", ".", ",", "nas", "GaN"]
+_ZOTERO_SPECIAL = {"{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "%": r"\%", "#": r"\#",
+                   "_": r"\_", "^": r"\^{}", "~": r"\textasciitilde{}"}  # fmt: skip
+
+
+def zotero_escape(latex: str, spaced: bool) -> str:
+    out: list[str] = []
+    for i, c in enumerate(latex):
+        if c == "\\":
+            before_letter = latex[i + 1 : i + 2].isalpha()
+            out.append("\\textbackslash" + ((" " if spaced else "{}") if before_letter else ""))
+        else:
+            out.append(_ZOTERO_SPECIAL.get(c, c))
+    return "".join(out)
+
+
+zotero_values = st.tuples(
+    st.sampled_from([piece for piece in ZOTERO_LATEX if "\\" in piece]),
+    st.lists(
+        st.tuples(
+            st.sampled_from(["", " "]),
+            st.one_of(st.sampled_from(ZOTERO_LATEX), st.sampled_from(ZOTERO_TEXT)),
+        ),
+        max_size=8,
+    ),
+).map(lambda t: t[0] + "".join(sep + piece for sep, piece in t[1]))
+
+
+@settings(max_examples=800, deadline=None)
+@given(zotero_values, st.booleans())
+def test_zotero_escaped_latex_converts_like_the_latex(latex: str, spaced: bool) -> None:
+    escaped = zotero_escape(latex, spaced)
+    assert check(escaped) == convert(latex), (latex, escaped)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.from_regex(r"[A-Za-z]{1,8}", fullmatch=True),
+    st.from_regex(r"[nqrw]?[0-9][A-Za-z0-9]{0,6}", fullmatch=True),
+    st.sampled_from(["\\textbackslash ", "\\textbackslash{}", "{\\textbackslash}"]),
+)
+def test_literal_textbackslash_loses_no_text(before: str, word: str, escape: str) -> None:
+    # "C:\textbackslash{}2024", a pasted "\r": a backslash with no command after it is shown.
+    result = check(f"{before}{escape}{word} end")
+    assert result.text.replace("\u2060", "") == f"{before}\\{word} end"
 
 
 def test_deep_nesting_does_not_raise() -> None:
