@@ -6,6 +6,7 @@ import datetime as dt
 import re
 import unicodedata
 from collections import Counter
+from pathlib import Path
 
 from generator.model import Metric, Page, Paper, Person, Profile, Site, SiteConfig
 
@@ -137,6 +138,7 @@ def assemble_site(
     papers: tuple[Paper, ...],
     reference_date: dt.date,
     pages: tuple[Page, ...] = (),
+    files: tuple[tuple[str, Path], ...] = (),
 ) -> Site:
     ordered = sort_papers(papers, config.sort)
     keys = owner_keys(profile)
@@ -150,4 +152,5 @@ def assemble_site(
         reference_date=reference_date,
         pages=tuple(sorted(pages, key=lambda p: (p.nav_order, p.title.casefold(), p.slug))),
         owner_authors=tuple(owner_positions(p, keys) for p in ordered),
+        files=files,
     )

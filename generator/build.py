@@ -20,7 +20,7 @@ from generator.model import BadgeSpec, BibSource, Paper
 from generator.output import check_output_dir, sync_site, write_site
 from generator.pages import read_pages
 from generator.profile import read_profile
-from generator.render import RenderMemo, render_site, template_stamp
+from generator.render import RenderMemo, paper_files, render_site, template_stamp
 from generator.theme import Theme, load_theme
 
 
@@ -147,6 +147,7 @@ def build_site(
         papers,
         reference_date(config.today, os.environ if env is None else env),
         md_pages,
+        paper_files(config.site_dir, papers, warnings),
     )
     outputs = render_site(
         site,

@@ -187,6 +187,8 @@ class Site:
     pages: tuple[Page, ...] = ()
     # per paper (same order as `papers`): indices of the authors who are the site's owner
     owner_authors: tuple[tuple[int, ...], ...] = ()
+    # the site's own files papers link to by path: (published path, source file)
+    files: tuple[tuple[str, Path], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

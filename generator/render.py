@@ -23,10 +23,10 @@ from markupsafe import Markup
 
 from generator import __version__, seo
 from generator.assemble import format_date
-from generator.errors import Problem, ScholarpageError
+from generator.errors import ScholarpageError, Warnings
 from generator.model import Output, Page, Paper, Site
 from generator.theme import Theme
-from generator.urls import absolute, relative, safe_url
+from generator.urls import absolute, link_target, relative
 
 INDEX = "index.html"
 
@@ -198,72 +198,59 @@ def _number(value: float, decimals: int) -> str:
     return f"{value:.{decimals}f}"
 
 
-LOCAL_LINK_FIELDS = ("pdf", "code", "slides", "url")
+LINK_FIELDS = (("PDF", "pdf"), ("Code", "code"), ("Slides", "slides"), ("Web", "url"))
 
 
-def local_path(value: str) -> str | None:
-    """The site-relative path of a link field naming a file of the site (`pdf = {files/a.pdf}`),
-    or None for a URL. Such files are published at the same path, so links work everywhere."""
-    url = safe_url(value)
-    if url is None or urlsplit(url).scheme:
-        return None
-    return posixpath.normpath(urlsplit(url).path)
-
-
-def _local_files(site: Site) -> list[Output]:
-    """Copy the files that papers link to by path; a missing one is an error at its entry."""
+def paper_files(
+    site_dir: Path, papers: tuple[Paper, ...], warnings: Warnings
+) -> tuple[tuple[str, Path], ...]:
+    """The site's own files that papers link to by path (`pdf = {files/a.pdf}`), to publish at
+    the same path. A missing one, or one outside the site folder, is a warning at its entry and
+    gets no link (a broken link helps nobody)."""
     found: dict[str, Path] = {}
-    problems: list[Problem] = []
-    root = site.config.site_dir.resolve()
-    for paper in site.papers:
-        for field in LOCAL_LINK_FIELDS:
+    root = site_dir.resolve()
+    for paper in papers:
+        for _, field in LINK_FIELDS:
             value = getattr(paper, field)
-            path = local_path(value) if value else None
-            if path is None:
+            target = link_target(value) if value else None
+            if target is None or target[0] != "file":
                 continue
+            path = target[1]
             source = (root / path).resolve()
             if path.startswith(("../", "/")) or path == ".." or root not in source.parents:
-                problems.append(
-                    Problem(
-                        f"{field} points outside the site folder: {value}",
-                        paper.source,
-                        paper.line,
-                        field,
-                        "put the file inside the site folder",
-                    )
-                )
+                message, hint = "points outside the site folder", "put the file in the site folder"
             elif not source.is_file():
-                problems.append(
-                    Problem(
-                        f"{field} file not found: {value}",
-                        paper.source,
-                        paper.line,
-                        field,
-                        "give a path relative to the site folder, or a URL",
-                    )
+                message, hint = (
+                    "file not found",
+                    "give a path relative to the site folder, or a URL",
                 )
             else:
                 found[path] = source
-    if problems:
-        raise ScholarpageError(tuple(problems))
-    return [Output(path, source.read_bytes()) for path, source in sorted(found.items())]
+                continue
+            warnings.warn(
+                f"{field} {message}: {value} (no link is shown)",
+                file=paper.source,
+                line=paper.line,
+                key=field,
+                hint=hint,
+            )
+    return tuple(sorted(found.items()))
 
 
-def _paper_links(paper: Paper) -> list[dict[str, str]]:
-    """Links as absolute URLs or site paths; templates pass them through rel()."""
+def _paper_links(paper: Paper, files: frozenset[str]) -> list[dict[str, str]]:
+    """Links as absolute URLs or site paths (of published `files`); templates use rel()."""
     links: list[dict[str, str]] = []
     if paper.arxiv_id:
         links.append({"label": "arXiv", "url": f"https://arxiv.org/abs/{paper.arxiv_id}"})
     if paper.doi:
         links.append({"label": "DOI", "url": f"https://doi.org/{paper.doi}"})
-    for label, value in (
-        ("PDF", paper.pdf),
-        ("Code", paper.code),
-        ("Slides", paper.slides),
-        ("Web", paper.url),
-    ):
-        url = (local_path(value) or safe_url(value)) if value else None
-        if url and not any(link["url"] == url for link in links):
+    for label, field in LINK_FIELDS:
+        value = getattr(paper, field)
+        target = link_target(value) if value else None
+        if target is None or (target[0] == "file" and target[1] not in files):
+            continue
+        url = target[1]
+        if not any(link["url"] == url for link in links):
             links.append({"label": label, "url": url})
     return links
 
@@ -346,7 +333,7 @@ def paper_context(
         "abstract_text": paper.abstract.text if paper.abstract else None,
         "doi": paper.doi,
         "arxiv_id": paper.arxiv_id,
-        "links": _paper_links(paper),
+        "links": _paper_links(paper, frozenset(path for path, _ in site.files)),
         "keywords": list(paper.keywords),
         "selected": paper.selected,
         "citations": paper.citations,
@@ -732,7 +719,7 @@ def render_site(
                 key="photo",
                 hint="put the image in the site folder and give its path relative to it",
             ) from None
-    outputs += _local_files(site)
+    outputs += [Output(path, source.read_bytes()) for path, source in site.files]
     outputs.append(render("404.html", seo.NOT_FOUND, {"rel": _root_rel(base_url)}, "404"))
     if memo is not None:
         memo.pages = pages

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from generator.model import Output, Paper, PaperDate, Site
-from generator.urls import absolute, safe_url
+from generator.urls import absolute, link_target, safe_url
 
 SITEMAP = "sitemap.xml"
 ROBOTS = "robots.txt"
@@ -90,19 +90,20 @@ def page_range(pages: str | None) -> tuple[str | None, str | None]:
     return (single, None) if single and " " not in single else (None, None)
 
 
-def pdf_url(paper: Paper, base_url: str) -> str | None:
+def pdf_url(paper: Paper, base_url: str, files: frozenset[str] = frozenset()) -> str | None:
     """Absolute URL of the paper's PDF, or None when none is known.
 
     An absolute `pdf` field is used as is; a relative one is a path in the published site and
     becomes absolute under base_url (left out without base_url: a relative URL is useless to a
     crawler); otherwise an arXiv paper's PDF on arxiv.org.
     """
-    if paper.pdf:
-        url = safe_url(paper.pdf)
-        if url and url.lower().startswith(("http://", "https://")):
+    target = link_target(paper.pdf) if paper.pdf else None
+    if target is not None:
+        kind, url = target
+        if kind == "url" and url.lower().startswith(("http://", "https://")):
             return url
-        if url and ":" not in url.split("/", 1)[0]:
-            return absolute(base_url, url.lstrip("./").lstrip("/")) or None
+        if kind == "file" and url in files:
+            return absolute(base_url, url) or None
     if paper.arxiv_id:
         return f"https://arxiv.org/pdf/{paper.arxiv_id}"
     return None
@@ -123,7 +124,9 @@ def _venue_tag(paper: Paper) -> str | None:
     return None
 
 
-def scholar_tags(paper: Paper, base_url: str) -> list[tuple[str, str]]:
+def scholar_tags(
+    paper: Paper, base_url: str, files: frozenset[str] = frozenset()
+) -> list[tuple[str, str]]:
     """Google Scholar's Highwire Press tags for one paper page, in the order Scholar documents.
 
     Authors keep their order (one tag each); unknown values are left out, never empty.
@@ -151,7 +154,7 @@ def scholar_tags(paper: Paper, base_url: str) -> list[tuple[str, str]]:
         tags.append(("citation_doi", paper.doi))
     if paper.arxiv_id:
         tags.append(("citation_arxiv_id", paper.arxiv_id))
-    pdf = pdf_url(paper, base_url)
+    pdf = pdf_url(paper, base_url, files)
     if pdf:
         tags.append(("citation_pdf_url", pdf))
     if paper.keywords:
@@ -360,7 +363,10 @@ def paper_head(site: Site, paper: Paper, *, url: str, site_name: str) -> dict[st
     description = paper.abstract.text if paper.abstract else title
     return head(
         canonical=url,
-        meta=[*scholar_tags(paper, site.config.base_url), *twitter_card(title, description)],
+        meta=[
+            *scholar_tags(paper, site.config.base_url, frozenset(p for p, _ in site.files)),
+            *twitter_card(title, description),
+        ],
         properties=open_graph(
             kind="article",
             title=title,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import posixpath
+import re
 from urllib.parse import quote, urlsplit
 
 SAFE_SCHEMES = frozenset({"http", "https", "mailto", "ftp"})
@@ -21,6 +23,32 @@ def safe_url(url: str) -> str | None:
     elif value.startswith("//"):
         return None
     return value
+
+
+_HOST_LIKE = re.compile(r"^(www\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.([A-Za-z]{2,6})(:\d+)?(/|$)")
+_FILE_SUFFIXES = frozenset(
+    {"pdf", "html", "htm", "txt", "bib", "ps", "gz", "zip", "pptx", "ppt", "key", "tar", "md"}
+)
+
+
+def link_target(value: str) -> tuple[str, str] | None:
+    """How a paper's link field is meant: ("url", absolute URL) or ("file", site-relative path).
+
+    Real exports write scheme-less web addresses (`www.wimedia.org`, `citeseer.nj.nec.com/x`):
+    a first segment that reads as a host name is taken as https; anything else without a scheme
+    is a file of the site (`files/a.pdf`). None for what is unsafe or empty.
+    """
+    url = safe_url(value)
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme:
+        return ("url", url)
+    host = _HOST_LIKE.match(url)
+    looks_like_host = host is not None and host.group(3).lower() not in _FILE_SUFFIXES
+    if looks_like_host and (url.startswith("www.") or "/" in url or url.count(".") >= 2):
+        return ("url", "https://" + url)
+    return ("file", posixpath.normpath(parts.path))
 
 
 def relative(from_page: str, target: str) -> str:

@@ -217,9 +217,12 @@ def test_page_range(pages: str | None, expected: tuple[str | None, str | None]) 
 
 def test_pdf_url_absolute_relative_arxiv_and_unsafe() -> None:
     assert pdf_url(_paper(pdf="https://x.org/a.pdf"), "") == "https://x.org/a.pdf"
-    assert pdf_url(_paper(pdf="files/a.pdf"), BASE_URL) == BASE_URL + "files/a.pdf"
-    assert pdf_url(_paper(pdf="./files/a.pdf"), BASE_URL) == BASE_URL + "files/a.pdf"
-    assert pdf_url(_paper(pdf="files/a.pdf"), "") is None  # relative, nothing to resolve against
+    published = frozenset({"files/a.pdf"})
+    assert pdf_url(_paper(pdf="files/a.pdf"), BASE_URL, published) == BASE_URL + "files/a.pdf"
+    assert pdf_url(_paper(pdf="./files/a.pdf"), BASE_URL, published) == BASE_URL + "files/a.pdf"
+    assert pdf_url(_paper(pdf="files/a.pdf"), BASE_URL) is None  # not a published file
+    assert pdf_url(_paper(pdf="files/a.pdf"), "", published) is None  # nothing to resolve against
+    assert pdf_url(_paper(pdf="arxiv.org/pdf/1.2"), "") == "https://arxiv.org/pdf/1.2"
     assert pdf_url(_paper(arxiv_id="2501.01234"), "") == "https://arxiv.org/pdf/2501.01234"
     assert pdf_url(_paper(pdf="javascript:alert(1)"), BASE_URL) is None
 

@@ -29,7 +29,7 @@ from generator.markdown import render_markdown
 from generator.model import BadgeSpec, BibSource, Output, Paper
 from generator.output import MARKER, write_site
 from generator.profile import read_profile
-from generator.urls import absolute, relative, safe_url
+from generator.urls import absolute, link_target, relative, safe_url
 
 SiteFactory = Callable[..., Path]
 
@@ -351,14 +351,46 @@ def test_local_paper_files_are_published(make_site: SiteFactory, tmp_path: Path)
     assert 'href="files/x.pdf"' in index
 
 
-def test_missing_local_paper_file_is_located(make_site: SiteFactory, tmp_path: Path) -> None:
-    site = make_site(bib="@misc{x, title={T},\n  pdf={files/nope.pdf}}\n@misc{y, code={../up}}\n")
-    with pytest.raises(ScholarpageError) as info:
-        build_site(site, output=tmp_path / "out")
-    assert [(p.line, p.key) for p in info.value.problems] == [(1, "pdf"), (3, "code")]
-    assert "not found" in info.value.problems[0].message
-    assert "outside the site folder" in info.value.problems[1].message
-    assert not (tmp_path / "out").exists()
+def test_missing_local_paper_file_is_a_located_warning(
+    make_site: SiteFactory, tmp_path: Path
+) -> None:
+    site = make_site(
+        bib="@misc{x, title={T},\n  pdf={files/nope.pdf}}\n"
+        "@misc{y, title={U}, code={../up}, url={www.x.org}}\n"
+    )
+    out = tmp_path / "out"
+    result = build_site(site, output=out)
+    found = [(p.line, p.key, p.message) for p in result.warnings]
+    assert found == [
+        (1, "pdf", "pdf file not found: files/nope.pdf (no link is shown)"),
+        (3, "code", "code points outside the site folder: ../up (no link is shown)"),
+    ]
+    page = (out / "papers" / "y" / "index.html").read_text(encoding="utf-8")
+    assert 'href="https://www.x.org"' in page and "../up" not in page.split("<pre")[0]
+    shown = (out / "papers" / "x" / "index.html").read_text(encoding="utf-8").split("<pre")[0]
+    assert "nope.pdf" not in shown  # only in the BibTeX source listing
+    with pytest.raises(ScholarpageError):
+        build_site(site, output=tmp_path / "strict", strict=True)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("https://x.org/a.pdf", ("url", "https://x.org/a.pdf")),
+        ("www.wimedia.org", ("url", "https://www.wimedia.org")),  # biblatex_gb7714_chinese.bib
+        (
+            "citeseer.nj.nec.com/article/w96.html",
+            ("url", "https://citeseer.nj.nec.com/article/w96.html"),
+        ),
+        ("arxiv.org/abs/1234.5678", ("url", "https://arxiv.org/abs/1234.5678")),
+        ("example_pdf.pdf", ("file", "example_pdf.pdf")),  # alfolio_example_papers.bib
+        ("./files/a.pdf", ("file", "files/a.pdf")),
+        ("slides.key", ("file", "slides.key")),
+        ("javascript:alert(1)", None),
+    ],
+)
+def test_link_target(value: str, expected: tuple[str, str] | None) -> None:
+    assert link_target(value) == expected
 
 
 @given(
