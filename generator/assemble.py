@@ -6,6 +6,7 @@ import datetime as dt
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
 
 from generator.model import Metric, Page, Paper, Person, Profile, Site, SiteConfig
@@ -122,12 +123,29 @@ def owner_keys(profile: Profile) -> frozenset[str]:
     return frozenset(k for k in keys if k)
 
 
-def owner_positions(paper: Paper, keys: frozenset[str]) -> tuple[int, ...]:
-    """Indices of the paper's authors who are the site's owner (usually none or one)."""
+def owner_positions(
+    paper: Paper,
+    keys: frozenset[str],
+    names: dict[str, str] | None = None,
+    previous: Mapping[str, str] | None = None,
+) -> tuple[int, ...]:
+    """Indices of the paper's authors who are the site's owner (usually none or one).
+
+    `names` collects name_key's results (name -> key), and is read first, then `previous`
+    (an earlier build's), so each author string is turned into a key once."""
+    memo: dict[str, str] = {} if names is None else names
+    earlier: Mapping[str, str] = previous or {}
+
+    def key_of(name: str) -> str:
+        key = memo.get(name)
+        if key is None:
+            key = earlier.get(name)
+            memo[name] = key = name_key(name) if key is None else key
+        return key
 
     def forms(person: Person) -> set[str]:
         first_last = " ".join(p for p in (person.first, person.von, person.last) if p)
-        return {name_key(person.text), name_key(first_last)}
+        return {key_of(person.text), key_of(first_last)}
 
     return tuple(i for i, person in enumerate(paper.authors) if forms(person) & keys)
 
@@ -139,9 +157,17 @@ def assemble_site(
     reference_date: dt.date,
     pages: tuple[Page, ...] = (),
     files: tuple[tuple[str, Path], ...] = (),
+    names: dict[str, str] | None = None,
 ) -> Site:
+    """`names` (serve) keeps author names' matching forms between builds; it is left holding
+    this build's names only."""
     ordered = sort_papers(papers, config.sort)
     keys = owner_keys(profile)
+    used: dict[str, str] = {}
+    owners = tuple(owner_positions(p, keys, used, names) for p in ordered)
+    if names is not None:
+        names.clear()
+        names.update(used)
     return Site(
         config=config,
         profile=profile,
@@ -151,6 +177,6 @@ def assemble_site(
         category=main_category(profile, papers),
         reference_date=reference_date,
         pages=tuple(sorted(pages, key=lambda p: (p.nav_order, p.title.casefold(), p.slug))),
-        owner_authors=tuple(owner_positions(p, keys) for p in ordered),
+        owner_authors=owners,
         files=files,
     )

@@ -14,7 +14,8 @@ comments inside an entry), so `%@book{...}` is an entry, as BibTeX and biber tre
 Parsed blocks and converted LaTeX are memoised on disk (generator.cache): each block is keyed by
 its text and the @string macros in effect, each LaTeX value by itself, so an unchanged file is
 neither parsed nor converted again, and the warnings come out the same because they are
-re-derived from the memoised results.
+re-derived from the memoised results. `ReadMemo` (serve) keeps those tables in memory between
+builds, and each entry's Paper with the warnings it gave, so a one-entry edit converts one entry.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import bisect
 import re
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,13 +34,14 @@ from pybtex.database.input.bibtex import LowLevelParser, month_names
 from pybtex.scanner import PybtexSyntaxError
 
 from generator import latex
-from generator.cache import Memo, content_key, fingerprint
+from generator.cache import Memo, MemoTables, content_key, fingerprint
 from generator.errors import Problem, ScholarpageError, Warnings
 from generator.model import BadgeSpec, BibSource, Paper, PaperDate, Person, Text
 
 __all__ = [
     "SPECIAL_KINDS",
     "RawEntry",
+    "ReadMemo",
     "arxiv_id",
     "category_code",
     "decode_bib",
@@ -114,6 +116,27 @@ _BOOK_PARENTS = frozenset(
 )
 _BLOCK_MEMO = "bibtex-blocks"
 _LATEX_MEMO = "latex"
+
+
+# One warning from converting an entry: (the unknown macro it reports, or None; the problem).
+_Event = tuple[str | None, Problem]
+
+
+@dataclass
+class ReadMemo:
+    """What reading BibTeX computed last time, kept between builds by serve.
+
+    `tables`: the on-disk memo tables, in memory. `papers`: per citation key, the complete
+    inputs of its Paper (entry after crossref inheritance, position, badges), the Paper, the
+    warnings converting it gave and the LaTeX values it converted; reused only when the inputs
+    compare equal, and its warnings replayed, so the result is the same as converting again.
+    One build's worth is kept.
+    """
+
+    tables: MemoTables = field(default_factory=MemoTables)
+    papers: dict[str, tuple[object, Paper, tuple[_Event, ...], tuple[str, ...]]] = field(
+        default_factory=dict
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -686,14 +709,17 @@ def read_papers(
     warnings: Warnings,
     *,
     cache_dir: Path | None = None,
+    memo: ReadMemo | None = None,
 ) -> tuple[Paper, ...]:
     """Parse every listed .bib file, in order (@string macros carry over), into Papers.
 
-    `cache_dir` holds the on-disk memo tables (None: no disk cache).
+    `cache_dir` holds the on-disk memo tables (None: no disk cache); `memo` keeps results in
+    memory between calls (serve).
     """
     print_ = fingerprint()
-    blocks = Memo(cache_dir, _BLOCK_MEMO, print_)
-    conversions = Memo(cache_dir, _LATEX_MEMO, print_)
+    kept = memo.tables if memo is not None else None
+    blocks = Memo(cache_dir, _BLOCK_MEMO, print_, kept)
+    conversions = Memo(cache_dir, _LATEX_MEMO, print_, kept)
     macros: dict[str, str] = dict(month_names)
     state = print_
     entries: list[_Entry] = []
@@ -719,13 +745,50 @@ def read_papers(
     merged = _merge(entries, warnings)
     _inherit(merged, warnings)
     convert = _Converter(warnings, conversions)
-    papers = tuple(
-        _to_paper(key, entry, index, badges, convert)
-        for index, (key, entry) in enumerate(merged.items())
-    )
+    if memo is None:
+        papers = tuple(
+            _to_paper(key, entry, index, badges, convert)
+            for index, (key, entry) in enumerate(merged.items())
+        )
+    else:
+        papers = _to_papers_memoised(merged, badges, convert, memo)
     blocks.save()
     conversions.save()
     return papers
+
+
+def _to_papers_memoised(
+    merged: dict[str, _Entry], badges: tuple[BadgeSpec, ...], convert: _Converter, memo: ReadMemo
+) -> tuple[Paper, ...]:
+    papers: list[Paper] = []
+    fresh: dict[str, tuple[object, Paper, tuple[_Event, ...], tuple[str, ...]]] = {}
+    for index, (key, entry) in enumerate(merged.items()):
+        inputs = (
+            entry.kind,
+            entry.fields,
+            entry.persons,
+            entry.line,
+            entry.text,
+            entry.path,
+            index,
+            badges,
+        )
+        hit = memo.papers.get(key)
+        if hit is not None and hit[0] == inputs:
+            _, paper, events, values = hit
+            for macro, problem in events:
+                convert.emit(problem, macro)
+            for value in values:
+                convert.memo.keep(value)
+        else:
+            convert.events, convert.values = [], []
+            paper = _to_paper(key, entry, index, badges, convert)
+            events, values = tuple(convert.events), tuple(convert.values)
+            convert.events = convert.values = None
+        fresh[key] = (inputs, paper, events, values)
+        papers.append(paper)
+    memo.papers = fresh
+    return tuple(papers)
 
 
 # --- fields to Paper --------------------------------------------------------------------------
@@ -818,8 +881,26 @@ class _Converter:
         self.warnings = warnings
         self.memo = memo
         self.seen_macros: set[str] = set()
+        # while converting one entry for ReadMemo: what it reported and which values it read
+        self.events: list[_Event] | None = None
+        self.values: list[str] | None = None
+
+    def emit(self, problem: Problem, macro: str | None = None) -> None:
+        """Report `problem`; an unknown macro's only the first time in this build."""
+        if self.events is not None:
+            self.events.append((macro, problem))
+        if macro is not None:
+            if macro in self.seen_macros:
+                return
+            self.seen_macros.add(macro)
+        self.warnings.add(problem)
+
+    def warn(self, message: str, *, file: Path, line: int, hint: str | None = None) -> None:
+        self.emit(Problem(message, file, line, None, hint))
 
     def convert(self, value: str) -> list[Any]:
+        if self.values is not None:
+            self.values.append(value)
         hit = self.memo.get(value)
         if isinstance(hit, list) and len(hit) == 5:
             return hit
@@ -831,16 +912,18 @@ class _Converter:
     def text(self, value: str, where: Path, line: int, field: str) -> tuple[Text, bool]:
         html, text, unknown, has_math, bare_percent = self.convert(value)
         for macro in unknown:
-            if macro not in self.seen_macros:
-                self.seen_macros.add(macro)
-                self.warnings.warn(
+            self.emit(
+                Problem(
                     f"unknown LaTeX macro {macro} in field '{field}' (shown as its argument text)",
-                    file=where,
-                    line=line,
-                    hint="replace it with plain text or Unicode in the .bib file",
-                )
+                    where,
+                    line,
+                    None,
+                    "replace it with plain text or Unicode in the .bib file",
+                ),
+                macro,
+            )
         if bare_percent:
-            self.warnings.warn(
+            self.warn(
                 f"unescaped % in field '{field}' starts a LaTeX comment; shown literally",
                 file=where,
                 line=line,
@@ -896,7 +979,7 @@ def _to_paper(
 
     title = text_field("title")
     if title is None:
-        convert.warnings.warn(
+        convert.warn(
             "entry has no title; its key is shown instead",
             file=path,
             line=line,
@@ -915,7 +998,7 @@ def _to_paper(
             continue
         number = _number(raw_value)
         if number is None:
-            convert.warnings.warn(
+            convert.warn(
                 f"field '{spec.field}' should be a number, got {raw_value!r}",
                 file=path,
                 line=line,
@@ -928,7 +1011,7 @@ def _to_paper(
     if citations_raw is not None:
         number = _number(citations_raw)
         if number is None or number < 0:
-            convert.warnings.warn(
+            convert.warn(
                 f"field 'citations' should be a whole number, got {citations_raw!r}",
                 file=path,
                 line=line,

@@ -12,7 +12,7 @@ from pathlib import Path
 import jinja2
 
 from generator.assemble import assemble_site
-from generator.bibtex import read_papers
+from generator.bibtex import ReadMemo, read_papers
 from generator.cache import CACHE_DIR_NAME
 from generator.config import check_theme_options, load_config
 from generator.errors import Problem, ScholarpageError, Warnings
@@ -40,7 +40,9 @@ class BuildCache:
     edit does not re-parse BibTeX. Keyed by the files' bytes, not their mtimes, so an edit is
     never missed; only the latest entry is kept. `written` lets an incremental write skip
     re-reading files it wrote itself; `render` keeps rendered pages, re-rendering only those
-    whose inputs changed."""
+    whose inputs changed. When a .bib file did change, `bibtex` keeps what reading it computed
+    (parsed blocks, converted LaTeX, each entry's Paper), so only the edited entries are read
+    again; `names` keeps author names in the form owner highlighting compares."""
 
     papers: dict[object, tuple[tuple[Paper, ...], tuple[Problem, ...]]] = field(
         default_factory=dict
@@ -48,6 +50,8 @@ class BuildCache:
     written: dict[str, bytes] = field(default_factory=dict)
     environments: dict[object, jinja2.Environment] = field(default_factory=dict)
     render: RenderMemo = field(default_factory=RenderMemo)
+    bibtex: ReadMemo = field(default_factory=ReadMemo)
+    names: dict[str, str] = field(default_factory=dict)
 
 
 def _environment(theme: Theme, cache: BuildCache | None) -> jinja2.Environment | None:
@@ -61,6 +65,9 @@ def _environment(theme: Theme, cache: BuildCache | None) -> jinja2.Environment |
     if env is None:
         cache.environments.clear()
         env = cache.environments[key] = theme.environment()
+        # the key holds every template file's contents: Jinja's per-template mtime check
+        # (a stat per page) can only repeat what the key already tells
+        env.auto_reload = False
     return env
 
 
@@ -87,7 +94,7 @@ def _read_papers_cached(
             warnings.add(problem)
         return hit[0]
     mine = Warnings()
-    papers = read_papers(sources, badges, mine, cache_dir=cache_dir)
+    papers = read_papers(sources, badges, mine, cache_dir=cache_dir, memo=cache.bibtex)
     cache.papers.clear()
     cache.papers[key] = (papers, mine.items)
     for problem in mine.items:
@@ -148,6 +155,7 @@ def build_site(
         reference_date(config.today, os.environ if env is None else env),
         md_pages,
         paper_files(config.site_dir, papers, warnings),
+        cache.names if cache is not None else None,
     )
     outputs = render_site(
         site,

@@ -9,6 +9,10 @@ folder sits in the user's site and loading it must never run code.
 
 Only the entries used by the latest build are written back, so a table never grows beyond one
 build's worth. A cache that cannot be written (read-only folder) is a lost speed-up, not an error.
+
+`MemoTables` keeps the tables in memory between builds of one process (serve): a rebuild then
+starts from the previous build's entries instead of reading and decoding the JSON again. The
+values are the same either way (JSON values, keyed by content), so the output is too.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import hashlib
 import json
 import os
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -58,13 +63,39 @@ def content_key(*parts: str) -> str:
     return digest.hexdigest()[:32]
 
 
-class Memo:
-    """One table: `get`/`put` by key; `save` writes back what this build used."""
+@dataclass
+class MemoTables:
+    """The tables as the latest build left them, by name: (file, fingerprint, items); and
+    each item as JSON text (`"key":value`) by table and key, so writing a table back encodes
+    only new items."""
 
-    def __init__(self, folder: Path | None, name: str, fingerprint: str) -> None:
+    tables: dict[str, tuple[Path | None, str, dict[str, Any]]] = field(default_factory=dict)
+    encoded: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+class Memo:
+    """One table: `get`/`put` by key; `save` writes back what this build used.
+
+    With `kept`, the table starts from the entries kept in memory by the previous build (when
+    they were made by the same code for the same file), and `save` keeps this build's there.
+    """
+
+    def __init__(
+        self,
+        folder: Path | None,
+        name: str,
+        fingerprint: str,
+        kept: MemoTables | None = None,
+    ) -> None:
         self.path = folder / f"{name}.json" if folder is not None else None
+        self.name = name
         self.fingerprint = fingerprint
-        self._old: dict[str, Any] = self._load()
+        self.kept = kept
+        previous = kept.tables.get(name) if kept is not None else None
+        if previous is not None and previous[:2] == (self.path, fingerprint):
+            self._old: dict[str, Any] = previous[2]
+        else:
+            self._old = self._load()
         self._used: dict[str, Any] = {}
         self.hits = 0
         self.misses = 0
@@ -100,8 +131,18 @@ class Memo:
     def put(self, key: str, value: Any) -> None:
         self._used[key] = value
 
+    def keep(self, key: str) -> None:
+        """Mark an entry as used by this build without reading it (its result was reused
+        from a later stage's memo), so it stays in the table."""
+        if key not in self._used:
+            value = self._old.get(key)
+            if value is not None:
+                self._used[key] = value
+
     def save(self) -> None:
         """Write the entries this build used, atomically; skip when nothing changed."""
+        if self.kept is not None:
+            self.kept.tables[self.name] = (self.path, self.fingerprint, self._used)
         if self.path is None or (self.misses == 0 and len(self._used) == len(self._old)):
             return
         try:
@@ -109,11 +150,7 @@ class Memo:
             tag = self.path.parent / "CACHEDIR.TAG"
             if not tag.exists():
                 tag.write_text(_TAG, encoding="utf-8")
-            payload = json.dumps(
-                {"fingerprint": self.fingerprint, "items": self._used},
-                ensure_ascii=False,
-                separators=(",", ":"),
-            )
+            payload = self._payload()
             fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".tmp-", suffix=".json")
             try:
                 with os.fdopen(fd, "w", encoding="utf-8") as out:
@@ -124,3 +161,33 @@ class Memo:
                 raise
         except (OSError, UnicodeError):
             return
+
+    def _payload(self) -> str:
+        """The table as JSON; the same text as json.dumps of {"fingerprint", "items"} gives,
+        with items encoded in an earlier build reused from `kept`."""
+        if self.kept is None:
+            return json.dumps(
+                {"fingerprint": self.fingerprint, "items": self._used},
+                ensure_ascii=False,
+                separators=(",", ":"),
+            )
+        old = self.kept.encoded.get(self.name, {})
+        new: dict[str, str] = {}
+        for key, value in self._used.items():
+            text = old.get(key) if self._old.get(key) is value else None
+            if text is None:
+                text = (
+                    json.dumps(key, ensure_ascii=False)
+                    + ":"
+                    + json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+                )
+            new[key] = text
+        self.kept.encoded[self.name] = new
+        items = ",".join(new.values())
+        return (
+            '{"fingerprint":'
+            + json.dumps(self.fingerprint, ensure_ascii=False)
+            + ',"items":{'
+            + items
+            + "}}"
+        )

@@ -19,7 +19,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -383,10 +382,38 @@ def paper_head(site: Site, paper: Paper, *, url: str, site_name: str) -> dict[st
 # --- site files ------------------------------------------------------------------------------
 
 
-def _xml_bytes(root: ET.Element) -> bytes:
-    ET.indent(root)
-    text = ET.tostring(root, encoding="unicode")
-    return ('<?xml version="1.0" encoding="utf-8"?>\n' + text + "\n").encode("utf-8")
+_XML_HEADER = '<?xml version="1.0" encoding="utf-8"?>\n'
+
+
+def _text(value: str) -> str:
+    """XML character data, escaped as ElementTree escapes it."""
+    if "&" in value:
+        value = value.replace("&", "&amp;")
+    if "<" in value:
+        value = value.replace("<", "&lt;")
+    if ">" in value:
+        value = value.replace(">", "&gt;")
+    return value
+
+
+def _attr(value: str) -> str:
+    """An XML attribute value (in double quotes), escaped as ElementTree escapes it."""
+    value = _text(value)
+    for raw, escaped in (('"', "&quot;"), ("\r", "&#13;"), ("\n", "&#10;"), ("\t", "&#09;")):
+        if raw in value:
+            value = value.replace(raw, escaped)
+    return value
+
+
+def _element(
+    depth: int, tag: str, text: str | None = None, attrs: Iterable[tuple[str, str]] = ()
+) -> str:
+    """One element without children on its own line, `depth` levels in: the bytes
+    ElementTree writes for it after `ET.indent` (an empty one is self-closed)."""
+    head = "  " * depth + "<" + tag + "".join(f' {k}="{_attr(v)}"' for k, v in attrs)
+    if text:
+        return f"{head}>{_text(text)}</{tag}>\n"
+    return head + " />\n"
 
 
 def sitemap_xml(base_url: str, pages: Iterable[str]) -> bytes:
@@ -395,12 +422,11 @@ def sitemap_xml(base_url: str, pages: Iterable[str]) -> bytes:
     No `lastmod`: the build cannot know when a page's content last changed, and a wrong date is
     worse than none for crawlers.
     """
-    ET.register_namespace("", SITEMAP_NS)
-    root = ET.Element(f"{{{SITEMAP_NS}}}urlset")
+    parts = [_XML_HEADER, f'<urlset xmlns="{SITEMAP_NS}">\n']
     for path in pages:
-        url = ET.SubElement(root, f"{{{SITEMAP_NS}}}url")
-        ET.SubElement(url, f"{{{SITEMAP_NS}}}loc").text = absolute(base_url, path)
-    return _xml_bytes(root)
+        parts += ["  <url>\n", _element(2, "loc", absolute(base_url, path)), "  </url>\n"]
+    parts.append("</urlset>\n")
+    return "".join(parts).encode("utf-8")
 
 
 def robots_txt(base_url: str) -> bytes:
@@ -444,51 +470,74 @@ def atom_feed(site: Site, paper_paths: Sequence[str], generator: str) -> bytes:
         if dated
         else _timestamp(PaperDate(None), site.reference_date)
     )
-    ET.register_namespace("", ATOM_NS)
-
-    def sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
-        element = ET.SubElement(parent, f"{{{ATOM_NS}}}{tag}", attrs)
-        if text is not None:
-            element.text = text
-        return element
-
-    root = ET.Element(f"{{{ATOM_NS}}}feed")
-    if config.language:
-        root.set("{http://www.w3.org/XML/1998/namespace}lang", config.language)
-    sub(root, "title", clean_text(f"{title}: papers"))
+    lang = f' xml:lang="{_attr(config.language)}"' if config.language else ""
+    parts = [_XML_HEADER, f'<feed xmlns="{ATOM_NS}"{lang}>\n']
+    head: list[tuple[str, str | None, tuple[tuple[str, str], ...]]] = [
+        ("title", clean_text(f"{title}: papers"), ())
+    ]
     description = config.description or site.profile.bio_text
     if description:
-        sub(root, "subtitle", shorten(description))
-    sub(root, "id", absolute(base_url, FEED))
-    sub(root, "link", rel="self", type="application/atom+xml", href=absolute(base_url, FEED))
-    sub(root, "link", rel="alternate", type="text/html", href=base_url)
-    sub(root, "updated", updated)
-    author = sub(root, "author")
-    sub(author, "name", clean_text(site.profile.name))
-    sub(author, "uri", base_url)
-    sub(root, "generator", generator.split(" ")[0], version=generator.rpartition(" ")[2])
-    sub(root, "icon", absolute(base_url, FAVICON))
+        head.append(("subtitle", shorten(description), ()))
+    feed_url = absolute(base_url, FEED)
+    head += [
+        ("id", feed_url, ()),
+        ("link", None, (("rel", "self"), ("type", "application/atom+xml"), ("href", feed_url))),
+        ("link", None, (("rel", "alternate"), ("type", "text/html"), ("href", base_url))),
+        ("updated", updated, ()),
+    ]
+    parts += [_element(1, tag, text, attrs) for tag, text, attrs in head]
+    parts += [
+        "  <author>\n",
+        _element(2, "name", clean_text(site.profile.name)),
+        _element(2, "uri", base_url),
+        "  </author>\n",
+        _element(
+            1, "generator", generator.split(" ")[0], (("version", generator.rpartition(" ")[2]),)
+        ),
+        _element(1, "icon", absolute(base_url, FAVICON)),
+    ]
     for i in order:
         paper = site.papers[i]
-        url = absolute(base_url, paper_paths[i])
-        entry = sub(root, "entry")
-        sub(entry, "title", clean_text(paper.title.text), type="text")
-        sub(entry, "id", url)
-        sub(entry, "link", rel="alternate", type="text/html", href=url)
         stamp = _timestamp(paper.date, site.reference_date) if paper.date.year else updated
-        if paper.date.year is not None:
-            sub(entry, "published", stamp)
-        sub(entry, "updated", stamp)
-        for person in paper.authors:
-            if person.text.strip():
-                sub(sub(entry, "author"), "name", clean_text(person.text))
-        if paper.primary_class:
-            sub(entry, "category", term=paper.primary_class)
-        for keyword in paper.keywords:
-            sub(entry, "category", term=clean_text(keyword))
-        if paper.abstract:
-            sub(entry, "summary", clean_text(paper.abstract.text), type="text")
-    return _xml_bytes(root)
+        parts.append(_feed_entry(paper, absolute(base_url, paper_paths[i]), stamp))
+    parts.append("</feed>\n")
+    return "".join(parts).encode("utf-8")
+
+
+def _feed_entry(paper: Paper, url: str, stamp: str) -> str:
+    """One paper's `<entry>` element of the Atom feed, indented as in the feed (the bytes
+    `_element` would give, written out for speed: a feed has an entry per paper)."""
+    title = _text(clean_text(paper.title.text))
+    href = _attr(url)
+    parts = [
+        f'  <entry>\n    <title type="text">{title}</title>\n'
+        if title
+        else '  <entry>\n    <title type="text" />\n',
+        f"    <id>{_text(url)}</id>\n" if url else "    <id />\n",
+        f'    <link rel="alternate" type="text/html" href="{href}" />\n',
+    ]
+    if paper.date.year is not None:
+        parts.append(f"    <published>{stamp}</published>\n")
+    parts.append(f"    <updated>{stamp}</updated>\n")
+    for person in paper.authors:
+        name = _text(clean_text(person.text))
+        if name:
+            parts.append(f"    <author>\n      <name>{name}</name>\n    </author>\n")
+        elif person.text.strip():
+            parts.append("    <author>\n      <name />\n    </author>\n")
+    if paper.primary_class:
+        parts.append(f'    <category term="{_attr(paper.primary_class)}" />\n')
+    for keyword in paper.keywords:
+        parts.append(f'    <category term="{_attr(clean_text(keyword))}" />\n')
+    if paper.abstract:
+        summary = _text(clean_text(paper.abstract.text))
+        parts.append(
+            f'    <summary type="text">{summary}</summary>\n'
+            if summary
+            else '    <summary type="text" />\n'
+        )
+    parts.append("  </entry>\n")
+    return "".join(parts)
 
 
 def bibtex_file(papers: Iterable[Paper]) -> bytes:

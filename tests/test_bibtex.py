@@ -306,3 +306,84 @@ def test_unwritable_cache_is_only_a_lost_speed_up(tmp_path: Path) -> None:
     blocker.write_text("x", encoding="utf-8")
     papers, _ = _run(sources, blocker / "cache")
     assert len(papers) == 3
+
+
+# --- the in-memory memo (serve) ---------------------------------------------------------------
+
+MEMO_BIB = """\
+@article{one,
+  title = {One \\foo{A} Title},
+  author = {Alice Example and Bob \\foo{B}},
+  year = {2024},
+  citations = {many},
+}
+
+@article{two,
+  title = {Two \\foo{C} and 50% off},
+  author = {Carol Li},
+  year = {2023},
+}
+
+@article{three,
+  author = {Dan Ray},
+  year = {2022},
+  crossref = {proc},
+}
+
+@proceedings{proc,
+  title = {Proceedings of Things},
+  year = {2022},
+}
+"""
+
+
+def _memo_run(
+    path: Path, cache: Path, memo: bibtex.ReadMemo | None
+) -> tuple[tuple[Paper, ...], list[str]]:
+    warnings = Warnings()
+    papers = read_papers((BibSource(path),), (), warnings, cache_dir=cache, memo=memo)
+    return papers, [p.format() for p in warnings.items]
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("One \\foo{A} Title", "One Renamed Title"),  # the macro is now first reported by `two`
+        ("Carol Li", "Carol \\bar{Li}"),
+        ("Proceedings of Things", "Proceedings of Other Things"),  # a crossref parent
+        ("@article{two,", "@article{two2,"),
+        ("  year = {2024},\n", "  year = {2024},\n\n"),  # moves every later entry a line down
+    ],
+)
+def test_memo_edit_reads_like_a_cold_run_and_converts_only_the_edit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, old: str, new: str
+) -> None:
+    path = tmp_path / "papers.bib"
+    path.write_text(MEMO_BIB, encoding="utf-8")
+    memo = bibtex.ReadMemo()
+    served = tmp_path / "served-cache"
+    first = _memo_run(path, served, memo)
+    assert first == _memo_run(path, tmp_path / "cold-0", None)
+    assert any("\\foo" in line for line in first[1])
+
+    path.write_text(MEMO_BIB.replace(old, new), encoding="utf-8")
+    parsed: list[str] = []
+    real_parse = bibtex._parse_text
+
+    def counting(text: str, macros: dict[str, str]) -> dict[str, object]:
+        parsed.append(text)
+        return real_parse(text, macros)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(bibtex, "_parse_text", counting)
+        warm = _memo_run(path, served, memo)
+    cold_cache = tmp_path / "cold-1"
+    assert warm == _memo_run(path, cold_cache, None)
+    assert len(parsed) <= 1, "only the edited block is parsed again"
+    for name in ("bibtex-blocks.json", "latex.json"):
+        assert (served / name).read_bytes() == (cold_cache / name).read_bytes(), name
+    # nothing changed: the same Paper objects, the same warnings, no table rewritten
+    stamp = (served / "latex.json").stat().st_mtime_ns
+    again = _memo_run(path, served, memo)
+    assert again == warm and all(a is b for a, b in zip(again[0], warm[0], strict=True))
+    assert (served / "latex.json").stat().st_mtime_ns == stamp

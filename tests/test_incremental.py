@@ -84,9 +84,10 @@ class Site:
         result = build_site(self.root, output=self.out, cache=self.cache, incremental=True)
         seen = len(self.renders)
         fresh = self.root.parent / "fresh-out"
-        build_site(self.root, output=fresh)
+        cold = build_site(self.root, output=fresh)
         del self.renders[seen:]  # count only what the incremental build rendered
         assert files(self.out) == files(fresh), "the incremental build served a stale file"
+        assert result.warnings == cold.warnings, "the memos replay the same warnings"
         return result
 
 
@@ -235,3 +236,21 @@ def test_dynamic_template_reference_means_everything(tmp_path: Path) -> None:
     assert template_variables(env, "a.html") == {"one", "two", "three", "four"}
     assert template_variables(env, "dyn.html") is None
     assert template_variables(env, "missing.html") is None
+
+
+def test_bib_edits_read_from_the_memo_match_a_cold_build(site: Site) -> None:
+    site.edit("content/papers.bib", "A Second Paper on Potentials", r"A Second \foo{Paper}")
+    site.edit("content/papers.bib", "Proceedings of Things", r"Proceedings of \foo{Things}")
+    first = site.build()
+    assert [w.line for w in first.warnings if "\\foo" in w.message] == [9]
+    # the entry that reported the unknown macro no longer has it: the next one reports it
+    site.edit("content/papers.bib", r"A Second \foo{Paper}", "A Second Paper")
+    assert [w.line for w in site.build().warnings if "\\foo" in w.message] == [15]
+    # the owner's name appears and disappears; an entry gains lines (all later lines move)
+    site.edit("content/papers.bib", "Carol Li and Alice Example", "Carol Li and Alice Other")
+    site.build()
+    site.edit("content/papers.bib", "Alice Other", "Alice Example")
+    site.edit("content/papers.bib", "  year = {2025},\n", "  year = {2025},\n  note = {x},\n")
+    assert [w.line for w in site.build().warnings if "\\foo" in w.message] == [16]
+    site.edit("content/papers.bib", "@article{first2026,", "@article{first2026b,")
+    site.build()
