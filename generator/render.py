@@ -19,13 +19,15 @@ from urllib.parse import urlsplit
 
 import jinja2
 import jinja2.meta
+import jinja2.nodes
+import jinja2.runtime
 from markupsafe import Markup
 
 from generator import __version__, seo
 from generator.assemble import format_date
 from generator.errors import ScholarpageError, Warnings
 from generator.model import Output, Page, Paper, Site
-from generator.theme import Theme
+from generator.theme import Theme, ThemeEnvironment
 from generator.urls import absolute, link_target, relative
 
 INDEX = "index.html"
@@ -46,6 +48,9 @@ class RenderMemo:
     contexts: dict[str, tuple[object, dict[str, Any]]] = _field(default_factory=dict)
     heads: dict[str, tuple[object, dict[str, Any]]] = _field(default_factory=dict)
     pages: dict[str, tuple[object, bytes]] = _field(default_factory=dict)
+    # included partials (a paper card): output by the complete inputs it read
+    fragments: dict[object, str] = _field(default_factory=dict)
+    pure: dict[str, bool] = _field(default_factory=dict)
 
 
 def template_stamp(theme: Theme) -> str:
@@ -92,6 +97,89 @@ def template_variables(env: jinja2.Environment, name: str) -> frozenset[str] | N
                 return None
             todo.append(ref)
     return frozenset(names)
+
+
+_IMPURE = (jinja2.nodes.Macro, jinja2.nodes.NSRef, jinja2.nodes.ExprStmt)
+
+
+def template_pure(env: jinja2.Environment, name: str) -> bool:
+    """Whether a template's output is all it does: no macros (an import needs them run), no
+    namespace writes or `do` (side effects on the includer), likewise for all it references."""
+    seen: set[str] = set()
+    todo = [name]
+    loader = env.loader
+    if loader is None:
+        return False
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        try:
+            ast = env.parse(loader.get_source(env, current)[0])
+        except jinja2.TemplateError:
+            return False
+        if any(True for _ in ast.find_all(_IMPURE)):
+            return False
+        for ref in jinja2.meta.find_referenced_templates(ast):
+            if ref is None:
+                return False
+            todo.append(ref)
+    return True
+
+
+class _Fragments:
+    """FragmentHook for one build: an included partial is reused when every context value it
+    can read compares equal to last build's (values, as for whole pages)."""
+
+    def __init__(
+        self,
+        env: jinja2.Environment,
+        memo: RenderMemo,
+        base_url: str,
+        papers_inputs: object,
+    ) -> None:
+        self.env, self.memo, self.base_url = env, memo, base_url
+        self.papers_inputs = papers_inputs
+        self.now: dict[object, str] = {}
+
+    def _reads(self, name: str) -> frozenset[str] | None:
+        if name not in self.memo.uses:
+            self.memo.uses[name] = template_variables(self.env, name)
+        if name not in self.memo.pure:
+            self.memo.pure[name] = template_pure(self.env, name)
+        return self.memo.uses[name] if self.memo.pure[name] else None
+
+    def lookup(self, name: str, context: jinja2.runtime.Context) -> tuple[object, str | None]:
+        names = self._reads(name)
+        if names is None:
+            return None, None
+        page = context.resolve_or_missing("page")
+        path = page.get("path") if isinstance(page, dict) else None
+        parts: list[object] = [name, path, self.base_url]
+        for var in sorted(names):
+            value = context.resolve_or_missing(var)
+            if var in _PAPER_DERIVED:
+                parts.append(self.papers_inputs)
+            elif callable(value) and not isinstance(value, (jinja2.Undefined, type)):
+                # rel()/absolute() depend on the page path and base_url, both in the key
+                qualname = getattr(value, "__qualname__", None)
+                if qualname is None:
+                    return None, None
+                parts.append((var, getattr(value, "__module__", None), qualname))
+            else:
+                fingerprint = _fingerprint(value)
+                if not isinstance(fingerprint, str):
+                    return None, None
+                parts.append((var, fingerprint))
+        key = tuple(parts)
+        hit = self.memo.fragments.get(key)
+        if hit is not None:
+            self.now[key] = hit
+        return key, hit
+
+    def store(self, key: object, text: str) -> None:
+        self.now[key] = text
 
 
 def paper_path(slug: str) -> str:
@@ -631,6 +719,7 @@ def render_site(
         stamp = template_stamp(theme)
         if stamp != memo.stamp:
             memo.stamp, memo.uses, memo.pages = stamp, {}, {}
+            memo.fragments, memo.pure = {}, {}
 
     def uses(template: str) -> frozenset[str] | None:
         assert memo is not None
@@ -693,36 +782,50 @@ def render_site(
             pages[path] = (key, content)
         return Output(path, content)
 
-    outputs: list[Output] = [render("index.html", INDEX, {})]
-    # a paper page's own inputs: its paper's context inputs and position, which with these
-    # (and base_url, always part of the key) also determine its `seo` head (see _seo_heads)
-    head_inputs = (site.config.title or site.profile.name, site.config.language)
-    for i, paper in enumerate(shared["papers"]):
-        own = (inputs[i], i, head_inputs)
-        outputs.append(render("paper.html", paper["path"], {"paper": _with_bib_link(paper)}, own))
-    for md_page in shared["pages"]:
-        helpers = _page_helpers(md_page["path"], base_url)
-        outputs.append(
-            render(md_page["template"], md_page["path"], {"page": {**helpers["page"], **md_page}})
-        )
-    for target, source in theme.static_files().items():
-        outputs.append(Output(target, source.read_bytes()))
-    photo = site.profile.photo
-    if photo and "://" not in photo:
-        source = site.config.site_dir / photo
-        try:
-            outputs.append(Output("assets/" + Path(photo).name, source.read_bytes()))
-        except OSError:
-            raise ScholarpageError.single(
-                f"photo not found: {photo}",
-                file=site.profile.file,
-                key="photo",
-                hint="put the image in the site folder and give its path relative to it",
-            ) from None
-    outputs += [Output(path, source.read_bytes()) for path, source in site.files]
-    outputs.append(render("404.html", seo.NOT_FOUND, {"rel": _root_rel(base_url)}, "404"))
+    fragments = None
+    if memo is not None and isinstance(env, ThemeEnvironment):
+        fragments = _Fragments(env, memo, base_url, inputs)
+        env.fragment_hook = fragments
+    try:
+        outputs: list[Output] = [render("index.html", INDEX, {})]
+        # a paper page's own inputs: its paper's context inputs and position, which with these
+        # (and base_url, always part of the key) also determine its `seo` head (see _seo_heads)
+        head_inputs = (site.config.title or site.profile.name, site.config.language)
+        for i, paper in enumerate(shared["papers"]):
+            own = (inputs[i], i, head_inputs)
+            outputs.append(
+                render("paper.html", paper["path"], {"paper": _with_bib_link(paper)}, own)
+            )
+        for md_page in shared["pages"]:
+            helpers = _page_helpers(md_page["path"], base_url)
+            outputs.append(
+                render(
+                    md_page["template"], md_page["path"], {"page": {**helpers["page"], **md_page}}
+                )
+            )
+        for target, source in theme.static_files().items():
+            outputs.append(Output(target, source.read_bytes()))
+        photo = site.profile.photo
+        if photo and "://" not in photo:
+            source = site.config.site_dir / photo
+            try:
+                outputs.append(Output("assets/" + Path(photo).name, source.read_bytes()))
+            except OSError:
+                raise ScholarpageError.single(
+                    f"photo not found: {photo}",
+                    file=site.profile.file,
+                    key="photo",
+                    hint="put the image in the site folder and give its path relative to it",
+                ) from None
+        outputs += [Output(path, source.read_bytes()) for path, source in site.files]
+        outputs.append(render("404.html", seo.NOT_FOUND, {"rel": _root_rel(base_url)}, "404"))
+    finally:
+        if fragments is not None and isinstance(env, ThemeEnvironment):
+            env.fragment_hook = None
     if memo is not None:
         memo.pages = pages
+        if fragments is not None:
+            memo.fragments = fragments.now
     options = {**dict(theme.options), **dict(site.config.theme_options)}
     outputs += seo.site_files(
         site,

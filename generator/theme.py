@@ -7,12 +7,15 @@ A template in an override folder may extend the one it replaces with `{% extends
 from __future__ import annotations
 
 import difflib
+import posixpath
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import jinja2
+import jinja2.runtime
 
 from generator.errors import Problem, ScholarpageError, Warnings
 from generator.model import ThemeOption
@@ -102,6 +105,55 @@ def available_themes(site_dir: Path) -> list[str]:
     return sorted({p.name for p in found if not is_abstract(p)})
 
 
+class FragmentHook(Protocol):
+    """Decides whether an included partial's output can be reused (serve's render memo)."""
+
+    def lookup(self, name: str, context: jinja2.runtime.Context) -> tuple[object, str | None]:
+        """(key to store under or None, reusable output or None)."""
+        ...
+
+    def store(self, key: object, text: str) -> None: ...
+
+
+RenderFunc = Callable[[jinja2.runtime.Context], Iterator[str]]
+
+
+class FragmentTemplate(jinja2.Template):
+    """A template whose output as an `{% include %}` of a partial (`_name.html`) may be reused
+    when its environment carries a FragmentHook; otherwise it renders as usual."""
+
+    _raw_root: RenderFunc
+
+    @property
+    def root_render_func(self) -> RenderFunc:
+        raw = self._raw_root
+        hook = getattr(self.environment, "fragment_hook", None)
+        name = self.name
+        if hook is None or name is None or not posixpath.basename(name).startswith("_"):
+            return raw
+
+        def render(context: jinja2.runtime.Context) -> Iterator[str]:
+            key, hit = hook.lookup(name, context)
+            if hit is None:
+                hit = "".join(raw(context))
+                if key is not None:
+                    hook.store(key, hit)
+            yield hit
+
+        return render
+
+    @root_render_func.setter
+    def root_render_func(self, value: RenderFunc) -> None:
+        self._raw_root = value
+
+
+class ThemeEnvironment(jinja2.Environment):
+    """The theme's Jinja environment; `fragment_hook` is set by a memoizing render only."""
+
+    template_class = FragmentTemplate
+    fragment_hook: FragmentHook | None = None
+
+
 @dataclass(frozen=True)
 class Theme:
     """A resolved theme: its folders, most specific first, and its declared option defaults.
@@ -144,7 +196,7 @@ class Theme:
             chain = [str(d / "templates") for d in self.dirs[i:] if (d / "templates").is_dir()]
             prefixes.setdefault("!" + directory.name, jinja2.FileSystemLoader(chain))
         loader = jinja2.ChoiceLoader([jinja2.PrefixLoader(prefixes, delimiter="/"), *loaders])
-        return jinja2.Environment(
+        return ThemeEnvironment(
             loader=loader,
             autoescape=True,
             undefined=jinja2.StrictUndefined,

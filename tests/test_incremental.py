@@ -254,3 +254,30 @@ def test_bib_edits_read_from_the_memo_match_a_cold_build(site: Site) -> None:
     assert [w.line for w in site.build().warnings if "\\foo" in w.message] == [16]
     site.edit("content/papers.bib", "@article{first2026,", "@article{first2026b,")
     site.build()
+
+
+def test_index_reuses_the_cards_of_unchanged_papers(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from generator import render
+
+    fresh: list[object] = []
+    real = render._Fragments.store
+
+    def counting(self: render._Fragments, key: object, text: str) -> None:
+        assert isinstance(key, tuple)
+        fresh.append(key[0])
+        real(self, key, text)
+
+    monkeypatch.setattr(render._Fragments, "store", counting)
+    site.build()
+    assert fresh.count("_paper_card.html") == 3
+    fresh.clear()
+    site.edit("content/papers.bib", "A First Paper on Pipelines", "Pipelines Renamed")
+    site.build()  # also checks the bytes equal a build from scratch
+    assert fresh.count("_paper_card.html") == 1, "only the edited paper's card is rendered"
+    fresh.clear()
+    site.edit("content/profile.yaml", "Example University", "Another University")
+    site.build()
+    # the cards read nothing of the profile's affiliation: all reused, output still exact
+    assert fresh.count("_paper_card.html") == 0
