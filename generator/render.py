@@ -71,11 +71,10 @@ def template_stamp(theme: Theme) -> str:
     return digest.hexdigest()
 
 
-def template_variables(env: jinja2.Environment, name: str) -> frozenset[str] | None:
-    """The context names a template may read, with every template it extends, includes or
-    imports (recursively); None when that cannot be known (a dynamic reference, an error):
-    then the page is taken to depend on the whole context."""
-    names: set[str] = set()
+def _template_closure(env: jinja2.Environment, name: str) -> list[jinja2.nodes.Template] | None:
+    """The parsed template and every template it extends, includes or imports (recursively);
+    None when that cannot be known (a dynamic reference, an error)."""
+    found: list[jinja2.nodes.Template] = []
     seen: set[str] = set()
     todo = [name]
     loader = env.loader
@@ -87,16 +86,24 @@ def template_variables(env: jinja2.Environment, name: str) -> frozenset[str] | N
             continue
         seen.add(current)
         try:
-            source = loader.get_source(env, current)[0]
-            ast = env.parse(source)
+            ast = env.parse(loader.get_source(env, current)[0])
         except jinja2.TemplateError:
             return None
-        names |= jinja2.meta.find_undeclared_variables(ast)
+        found.append(ast)
         for ref in jinja2.meta.find_referenced_templates(ast):
             if ref is None:
                 return None
             todo.append(ref)
-    return frozenset(names)
+    return found
+
+
+def template_variables(env: jinja2.Environment, name: str) -> frozenset[str] | None:
+    """The context names a template may read, through everything it references; None when that
+    cannot be known: then the page is taken to depend on the whole context."""
+    closure = _template_closure(env, name)
+    if closure is None:
+        return None
+    return frozenset(v for ast in closure for v in jinja2.meta.find_undeclared_variables(ast))
 
 
 _IMPURE = (jinja2.nodes.Macro, jinja2.nodes.NSRef, jinja2.nodes.ExprStmt)
@@ -105,27 +112,8 @@ _IMPURE = (jinja2.nodes.Macro, jinja2.nodes.NSRef, jinja2.nodes.ExprStmt)
 def template_pure(env: jinja2.Environment, name: str) -> bool:
     """Whether a template's output is all it does: no macros (an import needs them run), no
     namespace writes or `do` (side effects on the includer), likewise for all it references."""
-    seen: set[str] = set()
-    todo = [name]
-    loader = env.loader
-    if loader is None:
-        return False
-    while todo:
-        current = todo.pop()
-        if current in seen:
-            continue
-        seen.add(current)
-        try:
-            ast = env.parse(loader.get_source(env, current)[0])
-        except jinja2.TemplateError:
-            return False
-        if any(True for _ in ast.find_all(_IMPURE)):
-            return False
-        for ref in jinja2.meta.find_referenced_templates(ast):
-            if ref is None:
-                return False
-            todo.append(ref)
-    return True
+    closure = _template_closure(env, name)
+    return closure is not None and not any(True for ast in closure for _ in ast.find_all(_IMPURE))
 
 
 class _Fragments:
