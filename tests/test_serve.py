@@ -24,17 +24,8 @@ import pytest
 from generator.build import BuildCache, build_site
 from generator.output import MARKER, sync_site
 from generator.serve import EditorFilter, inject, mount_path, resolve_request
+from tests.conftest import REPO
 
-REPO = Path(__file__).resolve().parent.parent
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 TIMEOUT = 15.0
 
 SITE_YAML = """\
@@ -206,19 +197,6 @@ def server(site: Path, tmp_path: Path) -> Iterator[Server]:
     assert code in (0, 130), srv.stderr
     assert "Traceback" not in srv.stderr
     assert list((tmp_path / "tmp").iterdir()) == [], "the serve folder is removed on exit"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip("needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 @pytest.fixture
