@@ -21,6 +21,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
+from xml.sax.saxutils import escape as xml_escape
 
 from generator.model import Output, Paper, PaperDate, Site
 from generator.urls import absolute, link_target, safe_url
@@ -386,14 +387,8 @@ _XML_HEADER = '<?xml version="1.0" encoding="utf-8"?>\n'
 
 
 def _text(value: str) -> str:
-    """XML character data, escaped as ElementTree escapes it."""
-    if "&" in value:
-        value = value.replace("&", "&amp;")
-    if "<" in value:
-        value = value.replace("<", "&lt;")
-    if ">" in value:
-        value = value.replace(">", "&gt;")
-    return value
+    """XML character data, escaped as ElementTree escapes it (&, <, >)."""
+    return xml_escape(value)
 
 
 def _attr(value: str) -> str:
