@@ -34,9 +34,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from generator.build import build_site
 from generator.config import load_config
 from generator.errors import ScholarpageError, Warnings
+from generator.incremental import build_site
 
 __all__ = ["DeployResult", "deploy_site"]
 

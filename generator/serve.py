@@ -27,9 +27,9 @@ from urllib.parse import quote, unquote, urlsplit
 
 from watchfiles import DefaultFilter, watch
 
-from generator.build import BuildCache, BuildResult, build_site
 from generator.config import CONFIG_NAME, load_config
 from generator.errors import Problem, ScholarpageError, Warnings
+from generator.incremental import BuildResult, Rebuilder
 from generator.output import MARKER
 from generator.theme import load_theme
 
@@ -601,7 +601,7 @@ class EditorFilter(DefaultFilter):
         r"^#.*#$",  # emacs auto-save
         r"^\.goutputstream-",  # gedit atomic save
         r"\.crswap$",
-        r"^\..*\.tmp$",  # sync_site's temp files, should an output folder sit in a tree
+        r"^\..*\.tmp$",  # the in-place rebuild's temp files, should an output folder sit in a tree
     )
 
     def __init__(self, exclude: Iterable[Path]) -> None:
@@ -663,7 +663,7 @@ class _Session:
         self.out_dir = out_dir
         self.report = report
         self.live = live
-        self.cache = BuildCache()
+        self.builder = Rebuilder(site_dir, output=out_dir)
         self.stop = threading.Event()
         self.changes: queue.Queue[set[Path] | None] = queue.Queue()
         self.targets = watch_targets(site_dir, [out_dir])
@@ -673,9 +673,7 @@ class _Session:
     def rebuild(self, reason: str) -> None:
         start = time.perf_counter()
         try:
-            result = build_site(
-                self.site_dir, output=self.out_dir, cache=self.cache, incremental=True
-            )
+            result = self.builder.build()
         except ScholarpageError as exc:
             errors = tuple(problem_data(p, self.site_dir) for p in exc.problems)
             self.live.failed(errors)

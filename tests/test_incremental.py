@@ -11,8 +11,9 @@ from typing import Any
 import jinja2
 import pytest
 
-from generator.build import BuildCache, BuildResult, build_site
-from generator.render import template_variables
+from generator import incremental
+from generator.build import BuildResult, build_site
+from generator.incremental import Rebuilder, template_variables
 
 SITE_YAML = """\
 title: Alice Example
@@ -59,7 +60,7 @@ class Site:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.out = root.parent / "serve-out"
-        self.cache = BuildCache()
+        self.builder = Rebuilder(root, output=self.out)
         self.renders: list[str] = []  # shared with the `renders` fixture when it is used
         for rel, text in {
             "site.yaml": SITE_YAML,
@@ -81,7 +82,7 @@ class Site:
 
     def build(self) -> BuildResult:
         """Build incrementally, and check the output equals a build from scratch."""
-        result = build_site(self.root, output=self.out, cache=self.cache, incremental=True)
+        result = self.builder.build()
         seen = len(self.renders)
         fresh = self.root.parent / "fresh-out"
         cold = build_site(self.root, output=fresh)
@@ -233,7 +234,7 @@ def test_dynamic_template_reference_means_everything(tmp_path: Path) -> None:
             }
         )
     )
-    assert template_variables(env, "a.html") == {"one", "two", "three", "four"}
+    assert template_variables(env, "a.html") == frozenset({"one", "two", "three", "four"})
     assert template_variables(env, "dyn.html") is None
     assert template_variables(env, "missing.html") is None
 
@@ -259,17 +260,15 @@ def test_bib_edits_read_from_the_memo_match_a_cold_build(site: Site) -> None:
 def test_index_reuses_the_cards_of_unchanged_papers(
     site: Site, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from generator import render
-
     fresh: list[object] = []
-    real = render._Fragments.store
+    real = incremental._Fragments.store
 
-    def counting(self: render._Fragments, key: object, text: str) -> None:
+    def counting(self: incremental._Fragments, key: object, text: str) -> None:
         assert isinstance(key, tuple)
         fresh.append(key[0])
         real(self, key, text)
 
-    monkeypatch.setattr(render._Fragments, "store", counting)
+    monkeypatch.setattr(incremental._Fragments, "store", counting)
     site.build()
     assert fresh.count("_paper_card.html") == 3
     fresh.clear()
