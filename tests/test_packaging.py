@@ -26,6 +26,7 @@ def test_wheel_install_init_build(tmp_path: Path) -> None:
     assert "generator/themes/scholar/templates/index.html" in names
     assert "generator/themes/scholar/static/style.css" in names
     assert "generator/skeleton/site.yaml" in names
+    assert "generator/serve_client.js" in names
     assert not any(n.startswith(("tests/", "content/")) for n in names)
 
     env_dir = tmp_path / "venv"
@@ -41,6 +42,11 @@ def test_wheel_install_init_build(tmp_path: Path) -> None:
         check=True, capture_output=True, text=True, cwd=tmp_path,
     )  # fmt: skip
     assert str(env_dir) in where.stdout  # the wheel, not this checkout
+    client = subprocess.run(
+        [str(python), "-c", "from generator.serve import client_script; print(client_script())"],
+        check=True, capture_output=True, text=True, cwd=tmp_path,
+    )  # fmt: skip
+    assert "new EventSource(" in client.stdout  # package data, read from the installed wheel
     work = tmp_path / "elsewhere"
     work.mkdir()
     script = env_dir / "bin" / "scholarpage"

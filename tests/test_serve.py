@@ -294,6 +294,14 @@ def test_root_redirects_to_base_path(server: Server) -> None:
     assert server.get("/elsewhere/index.html")[0] == 404
 
 
+def test_served_pages_carry_the_packaged_client(server: Server) -> None:
+    client = (REPO / "generator" / "serve_client.js").read_bytes()
+    assert b"new EventSource(" in client
+    status, _, body = server.get("/profile/papers/first2026/")
+    assert status == 200 and client in body
+    assert body.count(b"<script data-scholarpage-live") == 1
+
+
 TRAVERSALS = [
     "/profile/../site.yaml",
     "/profile/../../../../etc/passwd",
