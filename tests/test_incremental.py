@@ -280,3 +280,32 @@ def test_index_reuses_the_cards_of_unchanged_papers(
     site.build()
     # the cards read nothing of the profile's affiliation: all reused, output still exact
     assert fresh.count("_paper_card.html") == 0
+
+
+def test_a_paper_file_appearing_gives_its_link(site: Site) -> None:
+    site.edit(
+        "content/papers.bib", "  score = {63.3},\n", "  score = {63.3},\n  pdf = {content/a.pdf},\n"
+    )
+    first = site.build()
+    assert any("file not found: content/a.pdf" in w.message for w in first.warnings)
+    page = site.out / "papers/first2026/index.html"
+    assert b'href="../../content/a.pdf"' not in page.read_bytes()
+    site.write("content/a.pdf", "%PDF-1.4\n")  # the .bib is unchanged: only the file is new
+    second = site.build()
+    assert not second.warnings
+    assert b'href="../../content/a.pdf"' in page.read_bytes()
+    assert (site.out / "content/a.pdf").is_file()
+
+
+def test_a_partial_reading_the_paper_list_follows_it(site: Site) -> None:
+    site.write("templates/index.html", '<p>{% include "_count.html" %}</p>\n')
+    site.write("templates/_count.html", "{{ papers | length }} papers, {{ profile.name }}")
+    site.build()
+    assert (site.out / "index.html").read_text() == "<p>3 papers, Alice Example</p>\n"
+    bib = (site.root / "content/papers.bib").read_text(encoding="utf-8")
+    site.write("content/papers.bib", bib[: bib.index("@inproceedings{third2024")])
+    site.build()
+    assert (site.out / "index.html").read_text() == "<p>2 papers, Alice Example</p>\n"
+    site.edit("content/profile.yaml", "name: Alice Example", "name: Alice B. Example")
+    site.build()
+    assert (site.out / "index.html").read_text() == "<p>2 papers, Alice B. Example</p>\n"
