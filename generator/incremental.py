@@ -323,6 +323,7 @@ class _RenderMemory:
     heads: dict[str, tuple[object, dict[str, Any]]] = field(default_factory=dict)
     # per output path: (inputs compared with _same, model inputs compared with ==, bytes)
     pages: dict[str, tuple[object, object, bytes]] = field(default_factory=dict)
+    shared: dict[str, tuple[object, ...]] = field(default_factory=dict)  # by template: reads
     papers: list[render.PaperInputs] = field(default_factory=list)
     papers_token: int = 0  # changes whenever `papers` does: the paper list in partials' keys
     fragments: dict[object, str] = field(default_factory=dict)
@@ -633,6 +634,7 @@ class Rebuilder:
         memo = self._render
         base_url = context["site"]["base_url"]
         per_template: dict[str, tuple[tuple[object, ...], bool]] = {}
+        shared_now: dict[str, tuple[object, ...]] = {}
         pages: dict[str, tuple[object, object, bytes]] = {}
         outputs = []
         for job in jobs:
@@ -641,10 +643,14 @@ class Rebuilder:
                     memo.uses[job.template] = template_variables(env, job.template)
                 names = memo.uses[job.template]
                 chosen = sorted(context if names is None else names & context.keys())
-                per_template[job.template] = (
-                    tuple((n, context[n]) for n in chosen if n not in _PAPER_DERIVED),
-                    any(n in _PAPER_DERIVED for n in chosen),
+                reads: tuple[object, ...] = tuple(
+                    (n, context[n]) for n in chosen if n not in _PAPER_DERIVED
                 )
+                before = memo.shared.get(job.template)
+                if before is not None and _same(before, reads):
+                    reads = before  # compared once per template, then by identity per page
+                shared_now[job.template] = reads
+                per_template[job.template] = (reads, any(n in _PAPER_DERIVED for n in chosen))
             shared, reads_papers = per_template[job.template]
             strict = (job.template, job.root_links, job.paper, base_url, job.own, shared)
             model = (
@@ -658,5 +664,5 @@ class Rebuilder:
                 content = render.render_page(env, context, job).content
             pages[job.path] = (strict, model, content)
             outputs.append(Output(job.path, content))
-        memo.pages = pages
+        memo.pages, memo.shared = pages, shared_now
         return outputs
