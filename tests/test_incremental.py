@@ -309,3 +309,77 @@ def test_a_partial_reading_the_paper_list_follows_it(site: Site) -> None:
     site.edit("content/profile.yaml", "name: Alice Example", "name: Alice B. Example")
     site.build()
     assert (site.out / "index.html").read_text() == "<p>2 papers, Alice B. Example</p>\n"
+
+
+def test_a_value_changing_only_its_type_is_seen(site: Site) -> None:
+    """56 and 56.0 compare equal but print differently: the memos compare types too."""
+    site.write("templates/_value.html", "{{ metrics[-1].value }}")
+    site.write("templates/page.html", '{% include "_value.html" %} {{ metrics[-1].value }}\n')
+    site.write("content/pages/about.md", "---\ntitle: About\n---\nHello.\n")
+    metric = "metrics:\n  custom:\n    - {label: Novelty, value: VALUE, unit: '%'}\n"
+    site.write("content/profile.yaml", PROFILE + metric.replace("VALUE", "56"))
+    site.build()
+    assert (site.out / "about/index.html").read_text() == "56 56\n"
+    site.write("content/profile.yaml", PROFILE + metric.replace("VALUE", "56.0"))
+    site.build()
+    assert (site.out / "about/index.html").read_text() == "56.0 56.0\n"
+
+
+def test_pages_and_overrides_come_and_go(site: Site) -> None:
+    site.build()
+    site.write("content/pages/talks.md", "---\ntitle: Talks\nnav_order: 2\n---\nSome talks.\n")
+    assert {"talks/index.html", "index.html"} <= html_changed(site.build())
+    site.edit("content/pages/talks.md", "Some talks.", "More talks.")
+    site.build()
+    site.write("templates/plain.html", "<main>{{ page.content }}</main>\n")
+    site.edit("content/pages/talks.md", "nav_order: 2\n", "nav_order: 2\ntemplate: plain.html\n")
+    site.build()
+    assert (site.out / "talks/index.html").read_text() == "<main><p>More talks.</p>\n</main>\n"
+    (site.root / "content/pages/talks.md").unlink()
+    site.build()
+    assert not (site.out / "talks").exists()
+    site.write("templates/paper.html", "{{ paper.title_text }}\n")
+    site.build()
+    (site.root / "templates/paper.html").unlink()  # the theme's own paper page again
+    assert html_changed(site.build()) >= PAPER_PAGES
+
+
+def test_a_failed_rebuild_keeps_the_last_good_output_and_recovers(site: Site) -> None:
+    from generator.errors import ScholarpageError
+
+    site.build()
+    before = files(site.out)
+    site.write("templates/paper.html", "{% if %}\n")
+    with pytest.raises(ScholarpageError, match="template syntax error"):
+        site.builder.build()
+    site.write("templates/paper.html", '{% extends "!theme/paper.html" %}\n')
+    site.edit("content/papers.bib", "{A Third Paper}", "{A Third Paper, Fixed}")
+    with pytest.raises(ScholarpageError, match="cannot decode"):
+        (site.root / "content/papers.bib").write_bytes(b"@article{x, title={\xff}}\n")
+        site.builder.build()
+    assert files(site.out) == before
+    site.write("content/papers.bib", PAPERS.replace("{A Third Paper}", "{A Third Paper, Fixed}"))
+    site.build()
+    assert b"A Third Paper, Fixed" in (site.out / "papers/third2024/index.html").read_bytes()
+
+
+def test_partials_that_cannot_be_reused_are_rendered_every_time(site: Site) -> None:
+    """Macros, namespace writes and dynamic includes: rendered as usual, output still exact."""
+    site.write("templates/_macros.html", "{% macro shout(t) %}{{ t | upper }}{% endmacro %}")
+    site.write(
+        "templates/_count.html",
+        "{% set ns = namespace(n=0) %}{% for p in papers %}{% set ns.n = ns.n + 1 %}"
+        "{% endfor %}{{ ns.n }}",
+    )
+    site.write("templates/_dynamic.html", "{{ profile.affiliation }}")
+    site.write(
+        "templates/index.html",
+        '{% from "_macros.html" import shout %}{{ shout(profile.name) }} '
+        '{% include "_count.html" %} {% set which = "_dynamic.html" %}{% include which %}\n',
+    )
+    site.build()
+    assert (site.out / "index.html").read_text() == "ALICE EXAMPLE 3 Example University"
+    site.edit("content/profile.yaml", "Example University", "Other University")
+    site.edit("content/profile.yaml", "name: Alice Example", "name: Alice B")
+    site.build()
+    assert (site.out / "index.html").read_text() == "ALICE B 3 Other University"
