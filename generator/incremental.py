@@ -13,8 +13,8 @@ the same stage and step functions, with lookups around them:
 - Output: the bytes last written to each file, so a rebuild rewrites only what changed.
 
 Every memo keeps one build's worth, and reuses an entry only when the inputs it was computed
-from compare equal (values, never mtimes or hashes of names), so a rebuild's output is always
-the same as a build from scratch (tests/test_incremental.py checks that after every edit).
+from compare equal (values, or digests of contents; never mtimes), so a rebuild's output is
+always the same as a build from scratch (tests/test_incremental.py checks that after each edit).
 
 `build_site` is the `build` command's build (the plain pipeline, with the disk cache);
 `Rebuilder` is serve's, which keeps everything in memory and updates its folder in place.
@@ -26,7 +26,7 @@ import functools
 import hashlib
 import os
 import posixpath
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -377,7 +377,7 @@ class _Fragments:
         self.now[key] = text
 
 
-RenderFunc = Any  # jinja2's compiled root render function: Context -> Iterator[str]
+RenderFunc = Callable[[jinja2.runtime.Context], Iterator[str]]
 
 
 class _FragmentTemplate(jinja2.Template):
