@@ -71,6 +71,7 @@ _DOMAIN_RE = re.compile(
 _SOURCES = ("site.yaml", "content")  # a tip holding these is a source branch, never ours
 # Control characters a hostile server (or a commit subject) could use to rewrite the terminal.
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_ESCAPE_RE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
 _PERMISSION_RE = re.compile(
     r"permission|denied|forbidden|not authorized|authentication failed|\b403\b", re.IGNORECASE
 )
@@ -649,7 +650,8 @@ def _shown(value: str) -> str:
 def _clean(text: str) -> str:
     """Text from git or a server without the control characters that could rewrite the
     terminal (colours, cursor moves); a carriage return (progress output) ends a line."""
-    return _CONTROL_RE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = _ESCAPE_RE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return _CONTROL_RE.sub("", text)
 
 
 def _command_name(args: Sequence[str]) -> str:
