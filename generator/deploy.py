@@ -270,14 +270,23 @@ def check_deploy_options(*, remote: str, branch: str, message: str | None) -> No
                     hint="give a non-empty message",
                 )
             )
+        elif value.startswith("-") and key == "message":
+            problems.append(
+                Problem(
+                    f"cannot deploy: the message {_shown(value)} starts with `-`, so it looks "
+                    "like an option given where the message belongs",
+                    key=key,
+                    hint="write the message itself, starting with another character",
+                )
+            )
         elif value.startswith("-"):
             problems.append(
                 Problem(
                     f"cannot deploy: the {key} {_shown(value)} starts with `-`, so git would "
                     "read it as an option",
                     key=key,
-                    hint=f"give a {key} that does not start with `-` (is an option where the "
-                    f"{key} belongs, as in `--{key}=--something`?)",
+                    hint=f"give a {key} that does not start with `-` (was an option given where "
+                    f"the {key} belongs, as in `--{key}=--something`?)",
                 )
             )
         elif key != "message" and (

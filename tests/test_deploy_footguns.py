@@ -252,6 +252,17 @@ def test_values_starting_with_a_dash_are_refused(repo: Repo, option: str, value:
     assert not (repo.site / "PWNED").exists()
 
 
+@pytest.mark.parametrize(
+    "remote", ["ext::sh -c touch% PWNED", "ext::sh -c touch% PWNED x://", "fd::17 x://"]
+)
+def test_command_running_transports_run_nothing(repo: Repo, remote: str) -> None:
+    """Not options, but remotes that would run a command: refused by git's own transport rules
+    (`protocol.allow`), which the deploy leaves in force."""
+    refused(deploy(repo, "--remote", remote), "cannot deploy")
+    assert not (repo.site / "PWNED").exists() and not (repo.tmp / "PWNED").exists()
+    assert git(repo.site, repo.env, "branch", "--list", "gh-pages") == ""
+
+
 @pytest.mark.parametrize("branch", ["HEAD", "@", "@{-1}", "a..b", "x.lock", "pages/", "a\nb"])
 def test_branch_names_git_refuses_are_refused(repo: Repo, branch: str) -> None:
     out = repo.tmp / "out"
