@@ -12,6 +12,7 @@ import pytest
 
 from generator.deploy import DeployResult, deploy_site
 from generator.errors import ScholarpageError
+from generator.output import MARKER, MARKER_TEXT
 
 OUTPUT_FILES = {
     "index.html": b"<!doctype html><title>Alice</title><h1>Alice</h1>\n",
@@ -136,9 +137,14 @@ def test_deploy_publishes_exactly_the_output_and_touches_nothing(site: Site) -> 
     assert result.branch == "gh-pages"
     assert result.pushed is True
     assert result.remote == "origin"
-    assert result.files == len(OUTPUT_FILES) + 2
+    assert result.files == len(OUTPUT_FILES) + 3  # .nojekyll, the marker, CNAME
     assert git(site.remote, site.env, "rev-parse", "gh-pages").strip() == result.commit
-    expected = {**OUTPUT_FILES, ".nojekyll": b"", "CNAME": b"alice.example.org\n"}
+    expected = {
+        **OUTPUT_FILES,
+        ".nojekyll": b"",
+        MARKER: MARKER_TEXT,
+        "CNAME": b"alice.example.org\n",
+    }
     assert published(site.remote, site.env, "gh-pages") == expected
     # the first deploy has no parent; the message names the source commit
     assert git(site.remote, site.env, "rev-list", "--count", "gh-pages").strip() == "1"
@@ -172,7 +178,7 @@ def test_second_deploy_adds_a_commit_on_top_of_the_first(site: Site) -> None:
     assert files["index.html"] == b"<h1>Alice, updated</h1>\n"
     assert "_private.html" not in files
     assert "CNAME" not in files
-    assert second.files == len(OUTPUT_FILES) - 1 + 1
+    assert second.files == len(OUTPUT_FILES) - 1 + 2
 
 
 def test_unchanged_output_still_makes_a_new_commit(site: Site) -> None:
@@ -194,7 +200,7 @@ def test_push_false_creates_the_local_branch_only(site: Site) -> None:
     assert result.remote is None
     assert git(site.repo, site.env, "rev-parse", "refs/heads/gh-pages").strip() == result.commit
     assert git(site.remote, site.env, "branch", "--list", "gh-pages").strip() == ""
-    assert set(published(site.repo, site.env, "gh-pages")) == {*OUTPUT_FILES, ".nojekyll"}
+    assert set(published(site.repo, site.env, "gh-pages")) == {*OUTPUT_FILES, ".nojekyll", MARKER}
 
 
 def test_push_false_needs_no_remote(site: Site) -> None:
@@ -255,7 +261,7 @@ def test_symlinks_and_executable_bits_are_kept(site: Site) -> None:
 def test_nested_git_folder_in_the_output_is_skipped(site: Site) -> None:
     write_files(site.output / ".git", {"HEAD": b"ref: refs/heads/gh-pages\n"})
     deploy(site, push=False)
-    assert set(published(site.repo, site.env, "gh-pages")) == {*OUTPUT_FILES, ".nojekyll"}
+    assert set(published(site.repo, site.env, "gh-pages")) == {*OUTPUT_FILES, ".nojekyll", MARKER}
 
 
 # --- errors --------------------------------------------------------------------------------------
