@@ -108,6 +108,10 @@ _UNREADABLE = Refusal(
 )
 
 
+def _limit(n: int) -> str:
+    return f"{n // MB} MB" if n % MB == 0 else _size(n)
+
+
 def _not_regular(mode: int) -> Refusal | None:
     """The refusal for anything but a regular file (checked before opening: opening a device
     can have effects, reading a FIFO blocks, and both can be endless)."""
@@ -146,7 +150,7 @@ def _os_refusal(exc: OSError | ValueError, missing: Refusal) -> Refusal:
 
 def _too_large(size: int, kind: Kind) -> Refusal:
     return Refusal(
-        f"is {_size(size)}, over the {kind.limit // MB} MB limit for a {kind.noun}", kind.too_large
+        f"is {_size(size)}, over the {_limit(kind.limit)} limit for a {kind.noun}", kind.too_large
     )
 
 
