@@ -37,6 +37,7 @@ from generator import latex
 from generator.cache import Memo, MemoTables, content_key, fingerprint
 from generator.errors import Problem, ScholarpageError, Warnings
 from generator.model import BadgeSpec, BibSource, Paper, PaperDate, Person, Text
+from generator.sources import BIBTEX, read_input
 
 __all__ = [
     "SPECIAL_KINDS",
@@ -543,7 +544,10 @@ def _read_file(
     warnings: Warnings,
 ) -> tuple[list[_Entry], str]:
     """Entries of one file, in order (duplicates still in); returns the new macro state."""
-    text = decode_bib(source.path.read_bytes(), source.path, source.encoding)
+    data = read_input(
+        source.path, BIBTEX, missing="fix the path under `bibliography:` in site.yaml"
+    )
+    text = decode_bib(data, source.path, source.encoding)
     path = source.path
     entries: list[_Entry] = []
     for block in split_entries(text):

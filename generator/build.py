@@ -21,6 +21,7 @@ from generator.output import check_output_dir, sync_site, write_site
 from generator.pages import read_pages
 from generator.profile import read_profile
 from generator.render import RenderMemo, paper_files, render_site, template_stamp
+from generator.sources import BIBTEX, read_input
 from generator.theme import Theme, load_theme
 
 
@@ -83,9 +84,11 @@ def _read_papers_cached(
     digests: list[tuple[str, str | None, str]] = []
     for source in sources:
         try:
-            digest = hashlib.blake2b(source.path.read_bytes(), digest_size=16).hexdigest()
-        except OSError:
+            data = read_input(source.path, BIBTEX)
+        except ScholarpageError:  # read_papers reports it
             digest = "missing"
+        else:
+            digest = hashlib.blake2b(data, digest_size=16).hexdigest()
         digests.append((str(source.path), source.encoding, digest))
     key = (tuple(digests), badges)
     hit = cache.papers.get(key)
@@ -139,7 +142,7 @@ def build_site(
     config = replace(
         config, theme_options=check_theme_options(config, chosen_theme.specs, warnings)
     )
-    profile = read_profile(config.profile)
+    profile = read_profile(config.profile, config.site_dir)
     papers = _read_papers_cached(
         config.bibliography,
         config.paper_badges,

@@ -17,6 +17,7 @@ import yaml
 from generator.errors import Problem, ScholarpageError, Warnings
 from generator.markdown import html_to_text, render_markdown
 from generator.model import Page
+from generator.sources import PAGE, Refusal, publishable, read_input
 from generator.theme import did_you_mean
 
 PAGES_DIR = Path("content") / "pages"
@@ -61,7 +62,7 @@ def _front_matter(text: str, path: Path) -> tuple[dict[str, Any], dict[str, int]
 def read_page(path: Path, warnings: Warnings) -> Page:
     """Read and render one page; problems name the file and line."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = read_input(path, PAGE).decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ScholarpageError.single(
             f"page is not valid UTF-8 (byte offset {exc.start})",
@@ -147,6 +148,13 @@ def read_pages(site_dir: Path, warnings: Warnings) -> tuple[Page, ...]:
     pages: list[Page] = []
     problems: list[Problem] = []
     for path in sorted(folder.glob("*.md")):
+        if path.name.startswith("."):
+            continue  # hidden: an editor's lock or swap file, never a page
+        # a page is published: a symlink to a file outside the site folder is refused
+        found = publishable(site_dir, path.relative_to(site_dir), PAGE)
+        if isinstance(found, Refusal):
+            problems.append(Problem(f"page {found.reason}", path, hint=found.hint))
+            continue
         try:
             pages.append(read_page(path, warnings))
         except ScholarpageError as exc:

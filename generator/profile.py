@@ -9,6 +9,7 @@ from typing import Any
 from generator.errors import Problem, ScholarpageError
 from generator.markdown import html_to_text, render_markdown
 from generator.model import Link, Metric, Profile
+from generator.sources import PHOTO, Refusal, publishable
 from generator.urls import safe_url
 from generator.yamlfile import YamlDoc, read_yaml
 
@@ -159,8 +160,13 @@ class _Reader:
         return out
 
 
-def read_profile(path: Path) -> Profile:
-    """Read and validate the researcher's profile; all problems are reported together."""
+def read_profile(path: Path, site_dir: Path | None = None) -> Profile:
+    """Read and validate the researcher's profile; all problems are reported together.
+
+    `photo` is an https URL or a path relative to the site folder (not to profile.yaml, so it
+    reads the same wherever site.yaml puts the profile); the file must be publishable from
+    inside the site folder (see generator/sources.py), checked here at its line when `site_dir`
+    is given, and again by render_site before it is published."""
     doc = read_yaml(path, what="profile")
     data = doc.data if doc.data is not None else {}
     if not isinstance(data, dict):
@@ -178,6 +184,12 @@ def read_profile(path: Path) -> Profile:
     if photo is not None and safe_url(photo) is None:
         reader.fail(("photo",), "expected a path inside the site folder or an https URL")
         photo = None
+    elif photo is not None and "://" not in photo and site_dir is not None:
+        # a path is relative to the site folder, and what it names is published: confined
+        found = publishable(site_dir, photo, PHOTO)
+        if isinstance(found, Refusal):
+            reader.fail(("photo",), f"{photo} {found.reason}", found.hint)
+            photo = None
     bio_source = reader.text(data, "bio") or ""
     declared, custom = reader.metrics(data.get("metrics"))
     links = reader.links(data.get("links"))

@@ -7,9 +7,10 @@ A template in an override folder may extend the one it replaces with `{% extends
 from __future__ import annotations
 
 import difflib
+import os
 import posixpath
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -19,6 +20,14 @@ import jinja2.runtime
 
 from generator.errors import Problem, ScholarpageError, Warnings
 from generator.model import ThemeOption
+from generator.sources import (
+    PUBLISHED,
+    TEMPLATE,
+    Refusal,
+    publishable,
+    publishable_tree,
+    read_input,
+)
 from generator.yamlfile import YamlDoc, read_yaml
 
 THEME_FILE = "theme.yaml"
@@ -172,29 +181,42 @@ class Theme:
         return [d / "templates" for d in self.dirs if (d / "templates").is_dir()]
 
     def static_files(self) -> dict[str, Path]:
-        """Output path -> source file; a child theme's file wins over its parent's."""
+        """Output path -> source file; a child theme's file wins over its parent's.
+
+        Each file must be publishable from inside its theme's folder: a symlink in `static/`
+        that leads elsewhere, a FIFO or an oversized file is an error naming it."""
         files: dict[str, Path] = {}
+        problems: list[Problem] = []
         for directory in reversed(self.dirs):
-            static = directory / "static"
-            if static.is_dir():
-                for path in sorted(static.rglob("*")):
-                    if path.is_file() and not path.name.startswith((".", "~")):
-                        files["assets/" + path.relative_to(static).as_posix()] = path
+            try:
+                found = publishable_tree(
+                    directory, directory / "static", PUBLISHED, inside="the theme folder"
+                )
+            except ScholarpageError as exc:
+                problems.extend(exc.problems)
+                continue
+            for rel, source in found:
+                files["assets/" + rel] = source
+        if problems:
+            raise ScholarpageError(tuple(problems))
         return files
 
     def environment(self) -> jinja2.Environment:
-        theme_loader = jinja2.FileSystemLoader([str(d) for d in self.template_dirs()])
+        """Templates come through ConfinedLoader: from their folder only, regular, bounded."""
+        theme_folders = [(d / "templates", d) for d in self.dirs if (d / "templates").is_dir()]
+        theme_loader = ConfinedLoader(theme_folders, "the theme folder")
         loaders: list[jinja2.BaseLoader] = []
         if self.overrides is not None and self.overrides.is_dir():
-            loaders.append(jinja2.FileSystemLoader(str(self.overrides)))
+            site_dir = self.overrides.parent
+            loaders.append(ConfinedLoader([(self.overrides, site_dir)], "the site folder"))
         loaders.append(theme_loader)
         # "!theme/x.html": the theme's x.html, skipping the site's overrides (pelican's prefix);
         # "!NAME/x.html": x.html as theme NAME of the chain (or its parents) has it, so a child
         # theme can extend the parent template it replaces without extending itself.
         prefixes: dict[str, jinja2.BaseLoader] = {"!theme": theme_loader}
         for i, directory in enumerate(self.dirs):
-            chain = [str(d / "templates") for d in self.dirs[i:] if (d / "templates").is_dir()]
-            prefixes.setdefault("!" + directory.name, jinja2.FileSystemLoader(chain))
+            chain = [(d / "templates", d) for d in self.dirs[i:] if (d / "templates").is_dir()]
+            prefixes.setdefault("!" + directory.name, ConfinedLoader(chain, "the theme folder"))
         loader = jinja2.ChoiceLoader([jinja2.PrefixLoader(prefixes, delimiter="/"), *loaders])
         return ThemeEnvironment(
             loader=loader,
@@ -204,6 +226,65 @@ class Theme:
             lstrip_blocks=True,
             keep_trailing_newline=True,
         )
+
+
+class ConfinedLoader(jinja2.BaseLoader):
+    """FileSystemLoader's lookup, but a template is read only through `sources`: publishable
+    from inside its root (the theme's folder, or the site folder for `templates/`), so a
+    template symlinked to /proc/self/environ is never rendered into the site; a FIFO or a huge
+    file is an error, not a hang."""
+
+    def __init__(self, folders: Sequence[tuple[Path, Path]], inside: str) -> None:
+        self.folders = tuple(folders)  # (search folder, root it must stay inside)
+        self.inside = inside
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        pieces = jinja2.loaders.split_template_path(template)  # refuses ".." itself
+        for folder, root in self.folders:
+            candidate = folder.joinpath(*pieces)
+            if not os.path.lexists(candidate):
+                continue
+            rel = candidate.relative_to(root)
+            found = publishable(root, rel, TEMPLATE, inside=self.inside, example=rel.as_posix())
+            if isinstance(found, Refusal):
+                raise ScholarpageError.single(
+                    f"template {found.reason}", file=candidate, hint=found.hint
+                )
+            data = read_input(found, TEMPLATE)
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise ScholarpageError.single(
+                    f"template is not valid UTF-8 (byte offset {exc.start})",
+                    file=candidate,
+                    hint="save the file as UTF-8",
+                ) from None
+            # universal newlines, as FileSystemLoader's text-mode read gives them
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+            filename = os.path.normpath(candidate)
+            try:
+                mtime = os.path.getmtime(filename)
+            except OSError:  # gone since it was read: the next build looks again
+                mtime = -1.0
+
+            def uptodate(filename: str = filename, mtime: float = mtime) -> bool:
+                try:
+                    return os.path.getmtime(filename) == mtime
+                except OSError:
+                    return False
+
+            return text, filename, uptodate
+        raise jinja2.TemplateNotFound(template)
+
+    def list_templates(self) -> list[str]:
+        found: set[str] = set()
+        for folder, _ in self.folders:
+            for path in folder.rglob("*"):
+                if path.is_file():
+                    found.add(path.relative_to(folder).as_posix())
+        return sorted(found)
 
 
 def _find_theme_dir(name: str, site_dir: Path) -> Path | None:

@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 
 from generator.errors import ScholarpageError
+from generator.sources import YAML, read_input
 
 KeyPath = tuple[str | int, ...]
 
@@ -46,14 +47,10 @@ def _walk(node: yaml.Node, path: KeyPath, lines: dict[KeyPath, int]) -> None:
 
 def read_yaml(path: Path, *, what: str) -> YamlDoc:
     """Parse `path`; a syntax error becomes a ScholarpageError naming the file and line."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ScholarpageError.single(
-            f"{what} not found", file=path, hint=f"create {path.name} or fix the path that names it"
-        ) from None
-    except OSError as exc:
-        raise ScholarpageError.single(f"cannot read {what}: {exc.strerror}", file=path) from None
+    # a regular file of at most 10 MB: a folder, FIFO or device is a clear error, never a hang
+    raw = read_input(
+        path, YAML, what=what, missing=f"create {path.name} or fix the path that names it"
+    )
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

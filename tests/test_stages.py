@@ -362,7 +362,7 @@ def test_missing_local_paper_file_is_a_located_warning(
     result = build_site(site, output=out)
     found = [(p.line, p.key, p.message) for p in result.warnings]
     assert found == [
-        (1, "pdf", "pdf file not found: files/nope.pdf (no link is shown)"),
+        (1, "pdf", "pdf does not exist: files/nope.pdf (no link is shown)"),
         (3, "code", "code points outside the site folder: ../up (no link is shown)"),
     ]
     page = (out / "papers" / "y" / "index.html").read_text(encoding="utf-8")
