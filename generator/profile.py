@@ -10,7 +10,7 @@ from generator.errors import Problem, ScholarpageError
 from generator.markdown import html_to_text, render_markdown
 from generator.model import Link, Metric, Profile
 from generator.urls import safe_url
-from generator.yamlfile import YamlDoc, read_yaml
+from generator.yamlfile import Bounds, YamlDoc, read_yaml, shown
 
 PROFILE_KEYS = (
     "name",
@@ -23,6 +23,10 @@ PROFILE_KEYS = (
     "bio",
     "metrics",
 )
+COUNT = Bounds(0, 1_000_000_000)
+"""A standard metric (a count of papers or citations, an index)."""
+CUSTOM_NUMBER = Bounds(-1e12, 1e12, whole=False)
+"""A custom metric's number (a score, a percentage, an amount)."""
 # standard metrics: key -> (label, value shown before the label)
 STANDARD_METRICS: dict[str, tuple[str, bool]] = {
     "h_index": ("h-index", False),
@@ -80,14 +84,14 @@ class _Reader:
             out.append(Link(label, checked))
         return tuple(out)
 
-    def number(self, value: Any, where: tuple[str | int, ...]) -> float | int | None:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            self.fail(
-                where,
-                f"expected a number, got {value!r}",
-                hint="write the value as a plain number, e.g. 53",
-            )
+    def number(
+        self, value: Any, where: tuple[str | int, ...], bounds: Bounds
+    ) -> float | int | None:
+        error = bounds.error(value)
+        if error:
+            self.fail(where, error, hint="write the value as a plain number, e.g. 53")
             return None
+        assert isinstance(value, (int, float))
         return value
 
     def as_of(self, value: Any, where: tuple[str | int, ...]) -> dt.date | None:
@@ -95,7 +99,7 @@ class _Reader:
             return None
         if isinstance(value, dt.date):
             return value
-        self.fail(where, f"expected a date YYYY-MM-DD, got {value!r}")
+        self.fail(where, f"expected a date YYYY-MM-DD, got {shown(value)}")
         return None
 
     def metrics(self, value: Any) -> tuple[tuple[Metric, ...], tuple[Metric, ...]]:
@@ -122,7 +126,7 @@ class _Reader:
                 as_of = self.as_of(raw.get("as_of"), (*where, "as_of"))
                 raw = raw.get("value")
                 where = (*where, "value")
-            number = self.number(raw, where)
+            number = self.number(raw, where, COUNT)
             if number is None:
                 continue
             label, first = STANDARD_METRICS[key]
@@ -142,8 +146,11 @@ class _Reader:
                 self.fail(where, "a custom metric needs a label and a value")
                 continue
             value = item["value"]
-            if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-                self.fail((*where, "value"), "expected a number or short text")
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                if self.number(value, (*where, "value"), CUSTOM_NUMBER) is None:
+                    continue
+            elif not isinstance(value, str):
+                self.fail((*where, "value"), f"expected a number or short text, got {shown(value)}")
                 continue
             out.append(
                 Metric(
