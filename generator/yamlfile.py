@@ -100,8 +100,9 @@ class _BoundedLoader(yaml.SafeLoader):
     """SafeLoader that bounds nesting and alias expansion, refuses recursive aliases, duplicate
     keys and absurd numbers, and remembers each key's constructed value for the line walker."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, line_offset: int) -> None:
         super().__init__(text)
+        self.line_offset = line_offset  # lines of the file before `text` (front matter's ---)
         self.depth = 0
         self.fresh = 0  # nodes written out in the document
         self.aliased = 0  # nodes the aliases add when expanded
@@ -184,7 +185,7 @@ class _BoundedLoader(yaml.SafeLoader):
             first = seen.setdefault(key, key_node)
             if first is key_node:
                 continue
-            a, b = first.start_mark.line + 1, key_node.start_mark.line + 1
+            a, b = (self.line_offset + n.start_mark.line + 1 for n in (first, key_node))
             if first.value == key_node.value:
                 message = f"key {_key_text(key_node)} is given twice: at line {a} and at line {b}"
             else:
@@ -308,7 +309,7 @@ def parse_yaml(text: str, path: Path, *, what: str, line_offset: int = 0) -> Yam
 
     loader: _BoundedLoader | None = None
     try:
-        loader = _BoundedLoader(text)  # checks the characters, so inside the try
+        loader = _BoundedLoader(text, line_offset)  # checks the characters, so inside the try
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
         lines = _key_lines(node, loader.keys, line_offset) if node is not None else {}
