@@ -48,7 +48,7 @@ def shown(value: object, limit: int = 60) -> str:
     a huge value cannot flood the message."""
     short = reprlib.Repr()  # made per call: no module-level mutable state
     short.maxlevel, short.maxdict, short.maxlist, short.maxset = 2, 3, 4, 4
-    short.maxstring = short.maxother = 40
+    short.maxstring = short.maxother = limit
     text = short.repr(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
