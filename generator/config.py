@@ -27,6 +27,7 @@ _DOMAIN = re.compile(rf"(?=.{{1,253}}$)(?:{_LABEL}\.)+[a-z](?:[a-z0-9-]{{0,61}}[
 # base_url is written into HTML attributes, XML (sitemap, feed) and JSON-LD as it is
 _URL_UNSAFE = re.compile(r"[\s\"'<>\\`\x00-\x1f\x7f]")
 _HOST = re.compile(r"[^\W_](?:[\w.-]*[^\W_])?|[0-9A-Fa-f:.]+", re.UNICODE)
+_FIELD = re.compile(r"[A-Za-z][A-Za-z0-9_.:-]*")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _LANGUAGE = re.compile(r"[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*")
 URL_TIP = "give where the site will live, such as https://alice.github.io/profile/"
@@ -245,18 +246,32 @@ class _Checker:
             return ()
         out: list[BadgeSpec] = []
         for i, item in enumerate(value):
-            if isinstance(item, str):
+            if isinstance(item, str) and _FIELD.fullmatch(item):
                 out.append(BadgeSpec(item.lower(), item.capitalize()))
+                continue
+            if isinstance(item, str):
+                self.fail(
+                    (key, i), f"expected a BibTeX field name such as score, got {shown(item)}"
+                )
                 continue
             if not isinstance(item, dict) or not isinstance(item.get("field"), str):
                 self.fail((key, i), "expected a mapping with field (and label, decimals)")
+                continue
+            if not _FIELD.fullmatch(item["field"]):
+                self.fail(
+                    (key, i, "field"),
+                    f"expected a BibTeX field name such as score, got {shown(item['field'])}",
+                )
+                continue
+            label = item.get("label", item["field"].capitalize())
+            if not isinstance(label, (str, int, float)) or isinstance(label, bool):
+                self.fail((key, i, "label"), f"expected a label as text, got {shown(label)}")
                 continue
             decimals = item.get("decimals", 1)
             error = BADGE_DECIMALS.error(decimals)
             if error:
                 self.fail((key, i, "decimals"), error, "digits shown after the point")
                 decimals = 1
-            label = item.get("label", item["field"].capitalize())
             out.append(BadgeSpec(item["field"].lower(), str(label), decimals))
         return tuple(out)
 

@@ -145,6 +145,11 @@ class _Reader:
             if not isinstance(item, dict) or "label" not in item or "value" not in item:
                 self.fail(where, "a custom metric needs a label and a value")
                 continue
+            if isinstance(item["label"], (dict, list, bool)) or item["label"] is None:
+                self.fail(
+                    (*where, "label"), f"expected a label as text, got {shown(item['label'])}"
+                )
+                continue
             value = item["value"]
             if isinstance(value, (int, float)) and not isinstance(value, bool):
                 if self.number(value, (*where, "value"), CUSTOM_NUMBER) is None:
@@ -189,6 +194,11 @@ def read_profile(path: Path) -> Profile:
     declared, custom = reader.metrics(data.get("metrics"))
     links = reader.links(data.get("links"))
     category = reader.text(data, "category")
+    affiliation = reader.text(data, "affiliation")  # read before the check, so a list is reported
+    email = reader.text(data, "email")
+    for i, alias in enumerate(aliases_raw):
+        if isinstance(alias, (dict, list, bool)) or alias is None:
+            reader.fail(("aliases", i), f"expected a name, got {shown(alias)}")
     if reader.problems:
         raise ScholarpageError(tuple(reader.problems))
     bio_html = render_markdown(bio_source) if bio_source else ""
@@ -196,9 +206,9 @@ def read_profile(path: Path) -> Profile:
         file=path,
         name=name,
         aliases=tuple(str(a) for a in aliases_raw),
-        affiliation=reader.text(data, "affiliation"),
+        affiliation=affiliation,
         photo=photo,
-        email=reader.text(data, "email"),
+        email=email,
         category=category.upper() if category else None,
         links=links,
         bio_html=bio_html,

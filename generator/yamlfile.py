@@ -11,6 +11,7 @@ document's shape, so a RecursionError or MemoryError never escapes.
 from __future__ import annotations
 
 import math
+import re
 import reprlib
 from collections.abc import Hashable
 from dataclasses import dataclass
@@ -41,6 +42,14 @@ _FLOAT_TAG = "tag:yaml.org,2002:float"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _VALUE_TAG = "tag:yaml.org,2002:value"
 _QUOTE_TIP = "if it is meant as text, put it in quotes"
+# what YAML lets a file hold; an escape ("\x00", "\ud800") can still put the rest in a string,
+# and a NUL or lone surrogate breaks the HTML, the XML feed or the UTF-8 output
+_NON_PRINTABLE = re.compile(
+    "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+)
+# types beyond plain YAML (text, numbers, true/false, null, dates, lists, mappings): no setting
+# takes bytes, sets or ordered pairs, and a stray !!binary would print as b'...'
+_UNSUPPORTED_TAGS = ("binary", "set", "omap", "pairs")
 
 
 def shown(value: object, limit: int = 60) -> str:
@@ -136,6 +145,15 @@ class _BoundedLoader(yaml.SafeLoader):
                     )
             return super().compose_node(parent, index)
         event = self._peek()
+        first = self.anchors.get(event.anchor) if event.anchor is not None else None
+        if first is not None:
+            raise _Refused(
+                f"anchor &{event.anchor} is defined twice: at line "
+                f"{self.line_offset + first.start_mark.line + 1} and at line "
+                f"{self.line_offset + event.start_mark.line + 1}",
+                event.start_mark,
+                "give each anchor its own name",
+            )
         if isinstance(event, (SequenceStartEvent, MappingStartEvent)):
             self.depth += 1
             if self.depth > MAX_DEPTH:
@@ -216,8 +234,21 @@ class _BoundedLoader(yaml.SafeLoader):
                 f"invalid {what} {shown(node.value)}: {exc}", node.start_mark, _QUOTE_TIP
             ) from None
         if isinstance(node, ScalarNode):
+            if isinstance(data, str) and (bad := _NON_PRINTABLE.search(data)):
+                raise _Refused(
+                    f"text contains a control or invalid character (#x{ord(bad.group()):04x})",
+                    node.start_mark,
+                    "remove it, or the escape (such as \\x00 or \\ud800) that makes it",
+                )
             self.keys[node] = data
         return data
+
+    def construct_unsupported(self, node: Node) -> None:
+        raise _Refused(
+            f"values tagged {node.tag.replace('tag:yaml.org,2002:', '!!')} are not supported",
+            node.start_mark,
+            "write plain YAML: text, numbers, true/false, dates, lists and mappings",
+        )
 
     def construct_bounded_int(self, node: ScalarNode) -> int:
         text = str(node.value)
@@ -245,6 +276,10 @@ class _BoundedLoader(yaml.SafeLoader):
 
 _BoundedLoader.add_constructor(_INT_TAG, _BoundedLoader.construct_bounded_int)
 _BoundedLoader.add_constructor(_FLOAT_TAG, _BoundedLoader.construct_finite_float)
+for _tag in _UNSUPPORTED_TAGS:
+    _BoundedLoader.add_constructor(
+        f"tag:yaml.org,2002:{_tag}", _BoundedLoader.construct_unsupported
+    )
 
 
 @dataclass(frozen=True)
@@ -315,6 +350,18 @@ def parse_yaml(text: str, path: Path, *, what: str, line_offset: int = 0) -> Yam
         lines = _key_lines(node, loader.keys, line_offset) if node is not None else {}
     except _Refused as exc:
         raise located(exc.message, exc.mark, exc.hint) from None
+    except (yaml.composer.ComposerError, yaml.constructor.ConstructorError) as exc:
+        # well-formed YAML the reader cannot turn into values (an unknown tag, an alias without
+        # its anchor, a merge of a scalar): not a syntax error
+        problem = exc.problem or "invalid YAML"
+        if exc.context:
+            problem = f"{exc.context.rstrip('; ')}: {problem}"
+        raise located(
+            f"YAML error: {problem}",
+            exc.problem_mark or exc.context_mark,
+            "use plain YAML values; an alias (*name) needs its anchor (&name) before it, "
+            "once; !!tags such as !!python/... are not read",
+        ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or "invalid YAML"

@@ -70,7 +70,14 @@ SITE_NUMBERS = [
 ]
 
 
-@pytest.mark.parametrize(("site_yaml", "fragment"), SITE_NUMBERS)
+SITE_BADGES = [
+    ("paper_badges: [{field: ''}]\n", "site.yaml:1: paper_badges.0.field: expected a BibTeX field"),
+    ("paper_badges: ['<b>']\n", "paper_badges.0: expected a BibTeX field name such as score"),
+    ("paper_badges: [{field: score, label: [1]}]\n", "paper_badges.0.label: expected a label"),
+]
+
+
+@pytest.mark.parametrize(("site_yaml", "fragment"), SITE_NUMBERS + SITE_BADGES)
 def test_site_numbers_are_bounded(make_site: SiteFactory, site_yaml: str, fragment: str) -> None:
     assert fragment in config_error(make_site, site_yaml)
 
@@ -177,10 +184,23 @@ METRICS = [
 ]
 
 
-@pytest.mark.parametrize(("metrics", "fragment"), METRICS)
-def test_profile_metrics_are_bounded(tmp_path: Path, metrics: str, fragment: str) -> None:
+PROFILE_VALUES = [
+    ("name: Ada\naliases: [A. Lovelace, {a: 1}]\n", "profile.yaml:2: aliases.1: expected a name"),
+    ("name: Ada\nemail: [a@b.org]\n", "profile.yaml:2: email: expected text, got list"),
+    ("name: Ada\naffiliation: {x: 1}\n", "profile.yaml:2: affiliation: expected text"),
+    (
+        "name: Ada\nmetrics:\n  custom:\n    - {label: [1, 2], value: 3}\n",
+        "profile.yaml:4: metrics.custom.0.label: expected a label as text, got [1, 2]",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"), [("name: Ada\nmetrics:\n" + m, f) for m, f in METRICS] + PROFILE_VALUES
+)
+def test_profile_values_are_checked(tmp_path: Path, text: str, fragment: str) -> None:
     path = tmp_path / "profile.yaml"
-    path.write_text("name: Ada\nmetrics:\n" + metrics, encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
     with pytest.raises(ScholarpageError) as info:
         read_profile(path)
     assert fragment in str(info.value)

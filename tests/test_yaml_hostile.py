@@ -217,6 +217,42 @@ HOSTILE = [
         "site.yaml:1: invalid date '2026-02-30': day is out of range for month",
     ),
     (
+        "escaped-nul",
+        "site.yaml",
+        'title: "Ada\\x00"\n',
+        "site.yaml:1: text contains a control or invalid character (#x0000)",
+    ),
+    (
+        "escaped-surrogate-front-matter",
+        "content/pages/about.md",
+        page('title: "\\ud800"\n'),
+        "about.md:2: text contains a control or invalid character (#xd800)",
+    ),
+    (
+        "python-tag",
+        "site.yaml",
+        "title: !!python/object/apply:os.system [echo]\n",
+        "site.yaml:1: YAML error: could not determine a constructor for the tag",
+    ),
+    (
+        "binary-tag",
+        "content/profile.yaml",
+        "name: !!binary QWRh\n",
+        "profile.yaml:1: values tagged !!binary are not supported",
+    ),
+    (
+        "duplicate-anchor",
+        "site.yaml",
+        "today: &d 2026-11-28\ntitle: &d T\n",
+        "site.yaml:2: anchor &d is defined twice: at line 1 and at line 2",
+    ),
+    (
+        "undefined-alias",
+        "content/profile.yaml",
+        "name: Ada\naffiliation: *uni\n",
+        "profile.yaml:2: YAML error: found undefined alias 'uni'",
+    ),
+    (
         "control-character",
         "content/profile.yaml",
         "name: Ada\nbio: bell\x07\n",
