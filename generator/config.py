@@ -214,7 +214,10 @@ class _Checker:
         if not isinstance(value, dict):
             self.fail((key,), "expected a mapping of option: value")
             return {}
-        return value
+        names = [k for k in value if not isinstance(k, str)]
+        for name in names:
+            self.fail((key, name), f"an option name is text, got {shown(name)}")
+        return {k: v for k, v in value.items() if isinstance(k, str)}
 
     def _as_bibs(self, key: str, value: Any) -> Any:
         items = [value] if isinstance(value, (str, dict)) else value

@@ -123,6 +123,8 @@ class _Reader:
             as_of = None
             if isinstance(raw, dict):
                 source = raw.get("source")
+                if isinstance(source, (dict, list, bool)):
+                    self.fail((*where, "source"), f"expected text, got {shown(source)}")
                 as_of = self.as_of(raw.get("as_of"), (*where, "as_of"))
                 raw = raw.get("value")
                 where = (*where, "value")
@@ -157,14 +159,23 @@ class _Reader:
             elif not isinstance(value, str):
                 self.fail((*where, "value"), f"expected a number or short text, got {shown(value)}")
                 continue
+            unit, source = item.get("unit") or "", item.get("source")
+            value_first = item.get("value_first", False)
+            for name, given in (("unit", unit), ("source", source)):
+                if isinstance(given, (dict, list, bool)):
+                    self.fail((*where, name), f"expected text, got {shown(given)}")
+            if not isinstance(value_first, bool):
+                self.fail(
+                    (*where, "value_first"), f"expected true or false, got {shown(value_first)}"
+                )
             out.append(
                 Metric(
                     key=f"custom-{i}",
                     label=str(item["label"]),
                     value=value,
-                    unit=str(item.get("unit") or ""),
-                    value_first=bool(item.get("value_first", False)),
-                    source=str(item["source"]) if item.get("source") else None,
+                    unit=str(unit),
+                    value_first=value_first is True,
+                    source=str(source) if source else None,
                     as_of=self.as_of(item.get("as_of"), (*where, "as_of")),
                 )
             )

@@ -70,14 +70,16 @@ SITE_NUMBERS = [
 ]
 
 
-SITE_BADGES = [
+SITE_VALUES = [
     ("paper_badges: [{field: ''}]\n", "site.yaml:1: paper_badges.0.field: expected a BibTeX field"),
     ("paper_badges: ['<b>']\n", "paper_badges.0: expected a BibTeX field name such as score"),
     ("paper_badges: [{field: score, label: [1]}]\n", "paper_badges.0.label: expected a label"),
+    ("theme_options: {1: x, accent: '#000000'}\n", "site.yaml:1: theme_options.1: an option name"),
+    ("theme_options:\n  ~: x\n", "site.yaml:2: theme_options.None: an option name is text"),
 ]
 
 
-@pytest.mark.parametrize(("site_yaml", "fragment"), SITE_NUMBERS + SITE_BADGES)
+@pytest.mark.parametrize(("site_yaml", "fragment"), SITE_NUMBERS + SITE_VALUES)
 def test_site_numbers_are_bounded(make_site: SiteFactory, site_yaml: str, fragment: str) -> None:
     assert fragment in config_error(make_site, site_yaml)
 
@@ -191,6 +193,18 @@ PROFILE_VALUES = [
     (
         "name: Ada\nmetrics:\n  custom:\n    - {label: [1, 2], value: 3}\n",
         "profile.yaml:4: metrics.custom.0.label: expected a label as text, got [1, 2]",
+    ),
+    (
+        "name: Ada\nmetrics:\n  custom:\n    - label: a\n      value: 1\n      value_first: 'no'\n",
+        "profile.yaml:6: metrics.custom.0.value_first: expected true or false, got 'no'",
+    ),
+    (
+        "name: Ada\nmetrics:\n  custom:\n    - {label: a, value: 1, unit: [x]}\n",
+        "profile.yaml:4: metrics.custom.0.unit: expected text, got ['x']",
+    ),
+    (
+        "name: Ada\nmetrics:\n  h_index:\n    value: 3\n    source: {a: 1}\n",
+        "profile.yaml:5: metrics.h_index.source: expected text, got {'a': 1}",
     ),
 ]
 
