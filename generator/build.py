@@ -18,7 +18,7 @@ from generator.config import check_theme_options, load_config
 from generator.errors import Problem, ScholarpageError, Warnings
 from generator.model import BadgeSpec, BibSource, Paper
 from generator.output import check_output_dir, sync_site, write_site
-from generator.pages import read_pages
+from generator.pages import page_templates, read_pages
 from generator.profile import read_profile
 from generator.render import RenderMemo, paper_files, render_site, template_stamp
 from generator.sources import BIBTEX, read_input
@@ -150,7 +150,7 @@ def build_site(
         cache,
         config.site_dir / CACHE_DIR_NAME,
     )
-    md_pages = read_pages(config.site_dir, warnings)
+    md_pages = read_pages(config.site_dir, warnings, page_templates(chosen_theme))
     site = assemble_site(
         config,
         profile,

@@ -73,7 +73,7 @@ def test_wrong_type_in_profile(make_site: SiteFactory) -> None:
     profile = "name: Ada\nmetrics:\n  h_index: 3\n  citations: many\n"
     site = make_site(profile=profile)
     assert_user_error(
-        run("build", site), "profile.yaml:4", "metrics.citations", "expected a number"
+        run("build", site), "profile.yaml:4", "metrics.citations", "expected a whole number"
     )
 
 
