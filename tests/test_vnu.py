@@ -41,6 +41,7 @@ def vnu_command() -> list[str]:
     return [java, "-jar", str(jar)]
 
 
+@pytest.mark.slow
 def test_output_passes_the_nu_html_checker(tmp_path: Path) -> None:
     command = vnu_command()
     example = copy_example_site(tmp_path / "example")
