@@ -31,7 +31,7 @@ from typing import Any
 from pybtex.bibtex.utils import split_name_list
 from pybtex.database import Person as PybtexPerson
 from pybtex.database.input.bibtex import LowLevelParser, month_names
-from pybtex.scanner import PybtexSyntaxError
+from pybtex.scanner import PrematureEOF, PybtexSyntaxError
 
 from generator import latex
 from generator.cache import Memo, MemoTables, content_key, fingerprint
@@ -114,6 +114,17 @@ _BOOK_PARENTS = frozenset(
         "mvreference",
     }
 )
+# BibTeX's fixed pools, as bounds on what @string expansion may build (see _BlockParser): the
+# longest value, what expansion may add to one block, and to one file (the larger of a floor
+# and a multiple of the file's own size). Real files stay far below: the corpus's longest value
+# is under 10,000 characters and its heaviest user of @string (TUGboat) expands to 0.94 times
+# its size.
+_VALUE_LIMIT = 100_000
+_BLOCK_EXPANSION = 1_000_000
+_FILE_EXPANSION = 10_000_000
+_FILE_EXPANSION_RATIO = 10
+_QUOTED_PART = re.compile(r'["{}]')
+_BRACED_PART = re.compile(r"[{}]")
 _BLOCK_MEMO = "bibtex-blocks"
 _LATEX_MEMO = "latex"
 
@@ -283,19 +294,34 @@ def _close_fields(body: str, close_ch: str) -> str:
 class _BlockParser(LowLevelParser):  # type: ignore[misc]
     """pybtex's tokenizer for one block: undefined macros become their name, errors are
     collected (not raised through pybtex's global strict flag), each field remembers its line,
-    and parsing resumes at the next `name =` after a syntax error."""
+    and parsing resumes at the next `name =` after a syntax error.
 
+    Values are bounded as BibTeX's fixed pools bound them: a value longer than _VALUE_LIMIT
+    characters is skipped, and @string expansion may add at most `budget` characters to the
+    block. Both are checked part by part while a value is concatenated, so `s = t # t` lines
+    (each doubles) or a long macro used many times cost at most the bound, never the blow-up.
+    """
+
+    text: str
     pos: int
     lineno: int
     current_value: list[str]
     current_fields: list[tuple[str, list[str], int]]
 
-    def __init__(self, text: str, macros: dict[str, str]) -> None:
+    def __init__(self, text: str, macros: dict[str, str], budget: int) -> None:
         super().__init__(text, macros=macros)
         self.lineno = 1
         self.table = macros
         self.missing: list[tuple[str, int]] = []
         self.errors: list[tuple[int, str]] = []
+        self.budget = budget
+        self.expanded = 0  # characters @string expansion added to the values kept
+        self.budget_cut = False
+        # values skipped: (line, what, what became of it, the macro to blame or None, whether
+        # over the budget rather than the length limit)
+        self.skipped: list[tuple[int, str, str, str | None, bool]] = []
+        self.string_name: str | None = None
+        self.value_skipped = False
 
     def substitute_macro(self, name: str) -> str:
         value = self.table.get(name.lower())
@@ -304,12 +330,102 @@ class _BlockParser(LowLevelParser):  # type: ignore[misc]
             return name
         return value
 
+    def parse_value(self) -> None:
+        """`part # part # ...` into current_value (empty when the value is skipped)."""
+        line = self.lineno
+        parts: list[str] = []
+        length = 0
+        largest: tuple[int, str] | None = None  # the longest macro used so far
+        blame: tuple[str | None, bool] | None = None  # set once the value is skipped
+        first = True
+        while first or self.optional([self.HASH]):
+            first = False
+            token = self.required(
+                [self.QUOTE, self.LBRACE, self.NUMBER, self.NAME], description="field value"
+            )
+            macro: str | None = None
+            if token.pattern is self.QUOTE:
+                part = self._string_part(quoted=True)
+            elif token.pattern is self.LBRACE:
+                part = self._string_part(quoted=False)
+            elif token.pattern is self.NUMBER:
+                part = token.value
+            else:
+                part = self.substitute_macro(token.value)
+                if token.value.lower() in self.table:
+                    macro = token.value
+            if blame is not None:
+                continue  # parsed to its end, kept no longer
+            if length + len(part) > _VALUE_LIMIT:
+                blame = (macro or (largest[1] if largest else None), False)
+                continue
+            if macro is not None:
+                if self.expanded + len(part) > self.budget:
+                    self.budget_cut = True
+                    blame = (macro, True)
+                    continue
+                self.expanded += len(part)
+                if largest is None or len(part) > largest[0]:
+                    largest = (len(part), macro)
+            parts.append(part)
+            length += len(part)
+        self.value_skipped = blame is not None
+        if blame is not None:
+            outcome = "skipped"
+            if self.string_name is not None:
+                what = f"@string '{self.string_name}'"
+                known = self.string_name.lower() in self.table
+                outcome = "the earlier definition stays" if known else "not defined"
+            elif self.current_field_name:
+                what = f"field '{self.current_field_name.lower()}'"
+            else:
+                what = "@preamble"
+            self.skipped.append((line, what, outcome, *blame))
+            parts = []
+        self.current_value = parts
+
+    def _string_part(self, quoted: bool) -> str:
+        """The text up to the delimiter matching the one just read, as pybtex's parse_string
+        reads it (same value, errors and line count), in one pass: pybtex searches for each
+        delimiter separately, which rescans to the closing quote at every brace."""
+        pattern = _QUOTED_PART if quoted else _BRACED_PART
+        start = pos = self.pos
+        depth = 0
+        while True:
+            m = pattern.search(self.text, pos)
+            if m is None:
+                self._advance(pos)
+                raise PrematureEOF(self)
+            pos = m.end()
+            ch = m.group()
+            if ch == "{":
+                depth += 1
+                if depth > 100:
+                    self._advance(pos)
+                    raise PybtexSyntaxError("too many nested braces", self)
+            elif ch == "}":
+                if depth == 0:
+                    self._advance(pos)
+                    if quoted:
+                        raise PybtexSyntaxError("unbalanced braces", self)
+                    return self.text[start : pos - 1]
+                depth -= 1
+            elif depth == 0:  # the closing quote
+                self._advance(pos)
+                return self.text[start : pos - 1]
+
+    def _advance(self, pos: int) -> None:
+        self.update_lineno(self.text[self.pos : pos])
+        self.pos = pos
+
     def parse_string_body(self, body_end: Any) -> None:
         name = self.required([self.NAME]).value
         self.required([self.EQUALS])
+        self.string_name = name
         self.parse_value()
         self.current_field_name = name
-        self.table[name.lower()] = "".join(self.current_value)
+        if not self.value_skipped:
+            self.table[name.lower()] = "".join(self.current_value)
 
     def parse_entry_fields(self) -> None:
         while True:
@@ -455,9 +571,15 @@ def _parse_name(name: str, problems: list[list[Any]], line: int) -> list[str]:
     ]
 
 
-def _parse_text(text: str, macros: dict[str, str]) -> dict[str, Any]:
-    """Parse one block into a JSON-able dict; lines in it are relative to the block (1-based)."""
-    parser = _BlockParser(text, macros)
+def _parse_text(
+    text: str, macros: dict[str, str], budget: int = _BLOCK_EXPANSION
+) -> dict[str, Any]:
+    """Parse one block into a JSON-able dict; lines in it are relative to the block (1-based).
+
+    `budget`: the most characters @string expansion may add to this block (less than the
+    per-block bound when the file's budget is nearly spent); "expanded" says what it added.
+    """
+    parser = _BlockParser(text, macros, budget)
     problems: list[list[Any]] = []
     try:
         command, key, raw_fields = parser.parse_block()
@@ -482,6 +604,8 @@ def _parse_text(text: str, macros: dict[str, str]) -> dict[str, Any]:
                 "define it with @string, or list the .bib that defines it earlier in site.yaml",
             ]
         )
+    for skipped in parser.skipped:
+        problems.append(_skipped_value(*skipped))
     fields: dict[str, str] = {}
     first_line: dict[str, int] = {}
     persons: dict[str, list[list[str]]] = {}
@@ -509,22 +633,64 @@ def _parse_text(text: str, macros: dict[str, str]) -> dict[str, Any]:
         "persons": persons,
         "problems": problems,
     }
-    if command.lower() == "string" and parser.current_field_name:
+    if command.lower() == "string" and parser.current_field_name and not parser.value_skipped:
         name = parser.current_field_name.lower()
         result["macro"] = [name, macros.get(name, "")]
+    if parser.expanded:
+        result["expanded"] = parser.expanded
+    if parser.budget_cut:
+        result["budget_cut"] = True
     return result
 
 
-def _parse_block(block: RawEntry, macros: dict[str, str], memo: Memo, state: str) -> dict[str, Any]:
+def _skipped_value(
+    line: int, what: str, outcome: str, macro: str | None, over_budget: bool
+) -> list[Any]:
+    """The problem for a value _BlockParser did not keep: [line, message, hint]."""
+    if over_budget:
+        return [
+            line,
+            f"{what}: expanding @string macro '{macro}' exceeds the budget for @string "
+            f"expansion; {outcome}",
+            f"BibTeX's pools are fixed; here @string expansion may add {_BLOCK_EXPANSION:,} "
+            f"characters to an entry and {_FILE_EXPANSION:,} (or {_FILE_EXPANSION_RATIO} times "
+            "its own size) to a file: use long macros less often",
+        ]
+    source = f" after expanding @string macro '{macro}'" if macro else ""
+    return [
+        line,
+        f"{what} is longer than {_VALUE_LIMIT:,} characters{source}; {outcome}",
+        "BibTeX limits the length of a value: shorten it (a chain of @string definitions "
+        "such as `b = a # a` doubles the length with every line)",
+    ]
+
+
+def _parse_block(
+    block: RawEntry, macros: dict[str, str], memo: Memo, state: str, budget: int
+) -> dict[str, Any]:
+    """`budget`: what @string expansion may still add in this file. A memoised result is
+    reused only when it fits what is left (then parsing again would give the same); a result
+    the file's budget cut depends on more than the key says, so it is not memoised."""
     key = content_key(state, block.text)
     hit = memo.get(key)
-    if isinstance(hit, dict):
+    spent = _expanded(hit) if isinstance(hit, dict) else None
+    if isinstance(hit, dict) and spent is not None and spent <= budget:
         if "macro" in hit:
             macros[hit["macro"][0]] = hit["macro"][1]
         return hit
-    result = _parse_text(block.text, macros)
-    memo.put(key, result)
+    if budget >= _BLOCK_EXPANSION:
+        result = _parse_text(block.text, macros)
+    else:
+        result = _parse_text(block.text, macros, budget)
+    if budget >= _BLOCK_EXPANSION or "budget_cut" not in result:
+        memo.put(key, result)
     return result
+
+
+def _expanded(result: dict[str, Any]) -> int | None:
+    """What @string expansion added to a parsed block; None when the memo holds junk."""
+    spent = result.get("expanded", 0)
+    return spent if type(spent) is int and spent >= 0 else None
 
 
 # --- reading files ----------------------------------------------------------------------------
@@ -546,6 +712,7 @@ def _read_file(
     text = decode_bib(source.path.read_bytes(), source.path, source.encoding)
     path = source.path
     entries: list[_Entry] = []
+    budget = max(_FILE_EXPANSION, _FILE_EXPANSION_RATIO * len(text))
     for block in split_entries(text):
         if block.kind == "comment":
             continue
@@ -556,7 +723,8 @@ def _read_file(
                 line=block.line,
                 hint="check that every { has a matching }",
             )
-        result = _parse_block(block, macros, memo, state)
+        result = _parse_block(block, macros, memo, state, budget)
+        budget -= _expanded(result) or 0
         if "macro" in result:
             # every later block depends on the macros defined so far
             state = content_key(state, block.text)
