@@ -823,52 +823,198 @@ def _merge(entries: list[_Entry], warnings: Warnings) -> dict[str, _Entry]:
     return by_key
 
 
+@dataclass(frozen=True, slots=True)
+class _Inherited:
+    """What an entry and its ancestors give an entry that crossrefs it: each field and person
+    role from the nearest of them that has it; the title from the nearest that is not a book-like
+    parent; the booktitle from the nearest book-like parent's title or other parent's booktitle.
+    Title and booktitle carry the key they come from, so no entry inherits from itself.
+    At most _MAX_INHERITED fields, the nearest; `dropped` when farther ones were left out."""
+
+    fields: dict[str, str]
+    persons: dict[str, list[list[str]]]
+    title: tuple[str, str] | None
+    booktitle: tuple[str, str] | None
+    dropped: bool
+
+
+def _pass_down(key: str, entry: _Entry, above: _Inherited | None) -> _Inherited:
+    """One crossref step: what `entry` gives a child, `above` being what its own parent gives.
+    Reads only the entry's own fields, so each entry is resolved once, whatever the order."""
+    book = entry.kind in _BOOK_PARENTS
+    fields: dict[str, str] = {}
+    dropped = False
+    for name, value in entry.fields.items():
+        if name not in _NOT_INHERITED and name not in ("title", "booktitle"):
+            if len(fields) == _MAX_INHERITED:
+                dropped = True
+                break
+            fields[name] = value
+    persons = dict(entry.persons)
+    title = booktitle = None
+    if "title" in entry.fields:
+        if book:
+            booktitle = (entry.fields["title"], key)
+        else:
+            title = (entry.fields["title"], key)
+    if "booktitle" in entry.fields and not book:
+        booktitle = (entry.fields["booktitle"], key)
+    if above is not None:
+        dropped = dropped or above.dropped
+        for name, value in above.fields.items():
+            if name not in fields:
+                if len(fields) == _MAX_INHERITED:
+                    dropped = True
+                    break
+                fields[name] = value
+        for role, names in above.persons.items():
+            persons.setdefault(role, names)
+        title = title if title is not None else above.title
+        booktitle = booktitle if booktitle is not None else above.booktitle
+    return _Inherited(fields, persons, title, booktitle, dropped)
+
+
+# A cycle warning shows at most this many keys at each end of the chain.
+_CHAIN_SHOWN = 5
+# The most fields an entry passes down its crossref chain (its own and inherited, the nearest
+# first). Real entries have a few dozen; without a bound, a chain of n entries each with a
+# field of its own would hand on n * n / 2 fields in all.
+_MAX_INHERITED = 200
+
+
 def _inherit(entries: dict[str, _Entry], warnings: Warnings) -> None:
     """Fill missing fields from crossref (or xref) parents, transitively; report cycles and
-    unknown parents. A proceedings/book parent's title becomes the child's booktitle."""
+    unknown parents. A proceedings/book parent's title becomes the child's booktitle.
+
+    Linear in the entries: each parent is resolved once (_pass_down), parents before their
+    children, walking up iteratively (no recursion limit on a chain's length); the members of
+    a cycle are resolved by going round it twice. An entry takes, for each field, the value of
+    the nearest entry up its chain that has it (as written, mapped by that entry's type), as
+    walking the chain entry by entry would.
+    """
     lower = {k.lower(): k for k in entries}
+    parent: dict[str, str] = {}
+    link: dict[str, str] = {}
+    unknown: dict[str, str] = {}  # entry -> the key its crossref names, which no entry has
     for key, entry in entries.items():
-        chain = [key.lower()]
-        current = entry
-        while True:
-            link = "crossref" if current.fields.get("crossref") else "xref"
-            parent_key = current.fields.get(link, "").strip()
-            if not parent_key or "," in parent_key:
-                break
-            target = lower.get(parent_key.lower())
-            if target is None:
-                if link == "crossref":
-                    warnings.warn(
-                        f"crossref to unknown entry '{parent_key}'",
-                        file=entry.path,
-                        line=entry.line,
-                        hint="add the referenced entry or remove the crossref field",
-                    )
-                break
-            if target.lower() in chain:
+        name = "crossref" if entry.fields.get("crossref") else "xref"
+        parent_key = entry.fields.get(name, "").strip()
+        if not parent_key or "," in parent_key:
+            continue
+        target = lower.get(parent_key.lower())
+        if target is not None:
+            parent[key] = target
+            link[key] = name
+        elif name == "crossref":
+            unknown[key] = parent_key
+    given: dict[str, _Inherited] = {}  # what each parent passes down
+    cycles: dict[str, tuple[list[str], int]] = {}  # member -> (its cycle, its place in it)
+    # where a parent's chain ends: in a cycle (entered at which member, after how many steps),
+    # at an unknown crossref (which key), or at an entry with no parent (None)
+    ends: dict[str, tuple[str, int] | str | None] = {}
+    for key in entries:
+        node = parent.get(key)
+        path: list[str] = []
+        place: dict[str, int] = {}
+        while node is not None and node not in given and node not in place:
+            place[node] = len(path)
+            path.append(node)
+            node = parent.get(node)
+        if node is not None and node in place:
+            cycle = path[place[node] :]
+            del path[place[node] :]
+            above = None
+            for round_ in range(2):
+                for member in reversed(cycle):
+                    above = _pass_down(member, entries[member], above)
+                    if round_:
+                        given[member] = above
+            for index, member in enumerate(cycle):
+                cycles[member] = (cycle, index)
+                ends[member] = (member, 0)
+        for node in reversed(path):
+            up = parent.get(node)
+            given[node] = _pass_down(node, entries[node], given[up] if up is not None else None)
+            ends[node] = _chain_end(up, ends, unknown.get(node))
+    for key, entry in entries.items():
+        up = parent.get(key)
+        if up is not None:
+            _take(key, entry, given[up])
+            if given[up].dropped:
                 warnings.warn(
-                    f"{link} cycle: {' -> '.join([*chain, target.lower()])}",
+                    f"its crossref chain carries more than {_MAX_INHERITED} fields: only the "
+                    f"nearest {_MAX_INHERITED} are inherited, the others skipped",
                     file=entry.path,
                     line=entry.line,
-                    hint=f"remove one of the {link} fields",
+                    hint="give the parent entries fewer fields, or shorten the chain",
                 )
-                break
-            chain.append(target.lower())
-            parent = entries[target]
-            for name, value in parent.fields.items():
-                if name in _NOT_INHERITED:
-                    continue
-                target_name = name
-                if name == "title" and parent.kind in _BOOK_PARENTS:
-                    target_name = "booktitle"
-                elif name == "booktitle" and parent.kind in _BOOK_PARENTS:
-                    continue
-                if target_name not in entry.fields:
-                    entry.fields[target_name] = value
-            for role, persons in parent.persons.items():
-                if role not in entry.persons:
-                    entry.persons[role] = persons
-            current = parent
+        end = (key, 0) if key in cycles else _chain_end(up, ends, unknown.get(key))
+        if isinstance(end, str):
+            warnings.warn(
+                f"crossref to unknown entry '{end}'",
+                file=entry.path,
+                line=entry.line,
+                hint="add the referenced entry or remove the crossref field",
+            )
+        elif end is not None:
+            joined, back = _cycle_chain(key, parent, link, cycles, *end)
+            warnings.warn(
+                f"{back} cycle: {joined}",
+                file=entry.path,
+                line=entry.line,
+                hint=f"remove one of the {back} fields",
+            )
+
+
+def _chain_end(
+    up: str | None, ends: dict[str, tuple[str, int] | str | None], unknown: str | None
+) -> tuple[str, int] | str | None:
+    """Where the chain of an entry whose parent is `up` ends (see _inherit)."""
+    if up is None:
+        return unknown
+    end = ends[up]
+    return (end[0], end[1] + 1) if isinstance(end, tuple) else end
+
+
+def _take(key: str, entry: _Entry, above: _Inherited) -> None:
+    """Add to `entry` what its parent passes down and it does not have itself."""
+    for name, value in above.fields.items():
+        if name not in entry.fields:
+            entry.fields[name] = value
+    for role, names in above.persons.items():
+        if role not in entry.persons:
+            entry.persons[role] = names
+    for name, got in (("title", above.title), ("booktitle", above.booktitle)):
+        if got is not None and got[1] != key and name not in entry.fields:
+            entry.fields[name] = got[0]
+
+
+def _cycle_chain(
+    key: str,
+    parent: dict[str, str],
+    link: dict[str, str],
+    cycles: dict[str, tuple[list[str], int]],
+    entered: str,
+    depth: int,
+) -> tuple[str, str]:
+    """The chain from `key` round the cycle it runs into at `entered` after `depth` steps,
+    as "a -> b -> a" (long chains cut in the middle), and the link field that closes it."""
+    cycle, at = cycles[entered]
+    size = len(cycle)
+    total = depth + size + 1
+    closing = cycle[(at - 1) % size]
+    tail = [cycle[(at + j) % size] for j in range(max(size + 1 - _CHAIN_SHOWN, 0), size + 1)]
+    head_size = total - len(tail) if total <= 2 * _CHAIN_SHOWN else _CHAIN_SHOWN
+    head: list[str] = []
+    node = key
+    for _ in range(head_size):
+        head.append(node)
+        node = parent[node]
+    names = [name.lower() for name in head]
+    skipped = total - len(head) - len(tail)
+    if skipped:
+        names.append(f"... ({skipped:,} more)")
+    return " -> ".join(names + [name.lower() for name in tail]), link[closing]
 
 
 def read_papers(
