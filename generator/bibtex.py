@@ -760,9 +760,10 @@ def _read_file(
     return entries, state
 
 
-def _generated_key(entry: _Entry, taken: set[str]) -> str:
+def _generated_key(entry: _Entry, taken: set[str], tried: dict[str, int]) -> str:
     """A stable key from the content (author, year, title word), so its page URL survives edits
-    above it in the file."""
+    above it in the file. `tried`: per base, the suffix last given (every lower one is taken,
+    and `taken` only grows), so many keyless entries alike cost linear time, not quadratic."""
     persons = entry.persons.get("author") or entry.persons.get("editor") or []
     last = persons[0][2] if persons else ""
     year = re.search(r"\d{4}", entry.fields.get("year", "") or entry.fields.get("date", ""))
@@ -770,10 +771,12 @@ def _generated_key(entry: _Entry, taken: set[str]) -> str:
     raw = f"{last}{year.group(0) if year else ''}{words[0] if words else ''}"
     ascii_raw = unicodedata.normalize("NFKD", raw).encode("ascii", "ignore").decode("ascii")
     base = re.sub(r"[^a-z0-9]+", "", ascii_raw.lower()) or f"entry-line{entry.line}"
-    key, n = base, 1
+    n = tried.get(base, 1)
+    key = base if n == 1 else f"{base}-{n}"
     while key.lower() in taken:
         n += 1
         key = f"{base}-{n}"
+    tried[base] = n
     return key
 
 
@@ -781,6 +784,7 @@ def _merge(entries: list[_Entry], warnings: Warnings) -> dict[str, _Entry]:
     """Keys are case-insensitive in BibTeX: the first entry with a key wins, later ones are
     skipped with a warning naming both places; keyless entries get a generated key."""
     taken = {e.key.lower() for e in entries if e.key is not None}
+    tried: dict[str, int] = {}
     by_key: dict[str, _Entry] = {}
     lower: dict[str, str] = {}
     for entry in entries:
@@ -795,7 +799,7 @@ def _merge(entries: list[_Entry], warnings: Warnings) -> dict[str, _Entry]:
             )
             continue
         if entry.key is None:
-            key = _generated_key(entry, taken)
+            key = _generated_key(entry, taken, tried)
             taken.add(key.lower())
             warnings.warn(
                 f"entry has no citation key; using '{key}'",
