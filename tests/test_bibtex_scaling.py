@@ -546,15 +546,24 @@ def _resolve(
 
 
 def _order_matters(entries: list[bibtex._Entry]) -> bool:
-    """Whether the previous walk's result could depend on the entries' order: only through a
-    book-like entry without a title of its own but with a parent (it passed on, as booktitle, a
-    title it had inherited, when it came first)."""
-    return any(
-        e.kind in bibtex._BOOK_PARENTS
-        and "title" not in e.fields
-        and (e.fields.get("crossref") or e.fields.get("xref"))
-        for e in entries
-    )
+    """Whether the previous walk's fields could depend on the entries' order. It read parents
+    as it had already filled them, which showed in two cases: a book-like entry without a title
+    of its own but with a parent (it passed on, as booktitle, a title it had inherited, when it
+    came first), and a chain into a cycle (an entry's own title could come back round)."""
+    lower = {e.key.lower(): e for e in entries if e.key}
+    for entry in entries:
+        linked = entry.fields.get("crossref") or entry.fields.get("xref")
+        if entry.kind in bibtex._BOOK_PARENTS and "title" not in entry.fields and linked:
+            return True
+        seen: set[str] = set()
+        node: bibtex._Entry | None = entry
+        while node is not None and node.key not in seen:
+            seen.add(node.key or "")
+            link = "crossref" if node.fields.get("crossref") else "xref"
+            node = lower.get(node.fields.get(link, "").strip().lower())
+        if node is not None:  # the chain runs into a cycle
+            return True
+    return False
 
 
 @settings(max_examples=600, deadline=None)
@@ -562,11 +571,30 @@ def _order_matters(entries: list[bibtex._Entry]) -> bool:
 def test_resolution_matches_the_walk_it_replaced(entries: list[bibtex._Entry]) -> None:
     new = _resolve(entries, "new")
     assert new == _resolve(entries, "as-written")
+    previous = _resolve(entries, "previous")
+    assert new[1] == previous[1]  # the warnings never depended on the order
     if not _order_matters(entries):
-        assert new == _resolve(entries, "previous")
+        assert new[0] == previous[0]
     # and, unlike the previous walk, the order of the entries never matters
     fields, warnings = _resolve(entries[::-1], "new")
     assert fields == new[0] and sorted(warnings) == sorted(new[1])
+
+
+def test_an_entry_in_a_cycle_does_not_inherit_its_own_title() -> None:
+    def entry(kind: str, key: str, **fields: str) -> bibtex._Entry:
+        return bibtex._Entry(kind, key, fields, {}, 1, "", Path("c.bib"))
+
+    child = entry("article", "child", crossref="proc")
+    proc = entry("proceedings", "proc", title="Proc", crossref="child")
+    resolved, warnings = _resolve([child, proc], "new")
+    assert resolved["child"][0]["booktitle"] == "Proc"
+    assert "booktitle" not in resolved["proc"][0]
+    assert [m for _, m in warnings] == [
+        "crossref cycle: child -> proc -> child",
+        "crossref cycle: proc -> child -> proc",
+    ]
+    # the walk, which read the child as it had filled it, gave proc its own title back
+    assert _resolve([child, proc], "previous")[0]["proc"][0]["booktitle"] == "Proc"
 
 
 def test_the_previous_walk_depended_on_the_order_and_this_does_not() -> None:
