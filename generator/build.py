@@ -19,7 +19,7 @@ from generator.config import check_theme_options, load_config
 from generator.errors import Problem, ScholarpageError, Warnings
 from generator.model import Output, Paper, Profile, Site, SiteConfig
 from generator.output import check_output_dir, write_site
-from generator.pages import read_pages
+from generator.pages import page_templates, read_pages
 from generator.profile import read_profile
 from generator.render import paper_files, render_site
 from generator.theme import Theme, load_theme
@@ -75,7 +75,7 @@ def read_settings(
     config = replace(
         config, theme_options=check_theme_options(config, chosen_theme.specs, warnings)
     )
-    return Settings(config, chosen_theme, read_profile(config.profile))
+    return Settings(config, chosen_theme, read_profile(config.profile, config.site_dir))
 
 
 def make_site(
@@ -86,7 +86,7 @@ def make_site(
 ) -> Site:
     """Read the Markdown pages and the date, find the files papers link to, assemble."""
     config = settings.config
-    md_pages = read_pages(config.site_dir, warnings)
+    md_pages = read_pages(config.site_dir, warnings, page_templates(settings.theme))
     return assemble_site(
         config,
         settings.profile,

@@ -59,6 +59,12 @@ def _parser() -> argparse.ArgumentParser:
     deploy.add_argument("-m", "--message", metavar="M", help="commit message")
     deploy.add_argument("--no-push", action="store_true", help="commit to the branch, no push")
     deploy.add_argument("--base-url", metavar="URL", help="override base_url from site.yaml")
+    deploy.add_argument(
+        "--force",
+        action="store_true",
+        help="publish even to a branch scholarpage did not publish (its tip has site.yaml, "
+        "content/ or no .scholarpage marker): its files are replaced, its history is kept",
+    )
     return parser
 
 
@@ -100,6 +106,7 @@ def _cmd_deploy(args: argparse.Namespace) -> int:
         message=args.message,
         push=not args.no_push,
         base_url=args.base_url,
+        force=args.force,
     )
     result = published.deploy
     if not args.quiet:

@@ -5,8 +5,9 @@ Only git plumbing is used, against a temporary index file, so the user's working
 
 1. hash every file of the output folder into the object database as is (`hash-object -w
    --no-filters`: no `.gitignore`, no `.gitattributes` filters, no line-ending conversion), add an
-   empty `.nojekyll` (so GitHub Pages serves `_`-prefixed files) and, when a domain is given, a
-   `CNAME`; nothing is written into the output folder;
+   empty `.nojekyll` (so GitHub Pages serves `_`-prefixed files), the `.scholarpage` marker (what
+   makes a branch ours, below) and, when a domain is given, a `CNAME`; nothing is written into the
+   output folder;
 2. build a tree from them with a temporary index (`update-index --index-info`, `write-tree`);
 3. make one commit on top of the branch's history (`commit-tree`): the parent is the local branch
    `refs/heads/<branch>` if it exists, else the remote's branch when pushing and the remote has
@@ -17,6 +18,18 @@ Only git plumbing is used, against a temporary index file, so the user's working
 
 Every deploy makes a new commit, even when the published tree is the same as the previous one:
 a deploy is recorded, and the tree is compared by nobody.
+
+A branch is ours when its tip tree is empty, or carries the `.scholarpage` marker at its root and
+no sources (`site.yaml`, `content/`). Any other existing branch (local, or on the remote when the
+local one does not exist) is refused unless `force`: deploying to `main` by mistake would
+otherwise replace the sources at its tip with the built site. `force` keeps the branch's history
+(the deploy is a normal commit on top, pushed without `--force`).
+
+Every value the user gives reaches git after `--` or inside a `refs/heads/...` name, and remote,
+branch and message values starting with `-` are refused, so none can be read as a git option
+(`--remote '--upload-pack=CMD'` would run CMD). A refused push is told apart: a rejected
+non-fast-forward (the branch moved: fetch and retry) from a refusal by the server (a hook,
+branch protection, missing permission: retrying does not help; the server's own lines are shown).
 
 Symbolic links in the output are published as git symlinks (what `git add` would do); `.git`
 folders inside the output are skipped.
@@ -35,10 +48,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from generator.config import load_config
-from generator.errors import ScholarpageError, Warnings
+from generator.errors import Problem, ScholarpageError, Warnings
 from generator.incremental import build_site
+from generator.output import MARKER, MARKER_TEXT
 
-__all__ = ["DeployResult", "deploy_site"]
+__all__ = ["DeployResult", "check_deploy_options", "deploy_site"]
 
 LOCAL_TIMEOUT = 120.0
 """Seconds allowed for a git command that only touches the local repository."""
@@ -53,6 +67,13 @@ _HASH_CHUNK = 200  # paths per `git hash-object` call (keeps the command line sh
 _DOMAIN_RE = re.compile(
     r"^(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+"
     r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$"
+)
+_SOURCES = ("site.yaml", "content")  # a tip holding these is a source branch, never ours
+# Control characters a hostile server (or a commit subject) could use to rewrite the terminal.
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_ESCAPE_RE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
+_PERMISSION_RE = re.compile(
+    r"permission|denied|forbidden|not authorized|authentication failed|\b403\b", re.IGNORECASE
 )
 # Variables that would point git at another repository, index or work tree than the ones we name.
 _DROPPED_ENV = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX", "GIT_COMMON_DIR")
@@ -153,15 +174,18 @@ def deploy_site(
     message: str | None = None,
     push: bool = True,
     domain: str | None = None,
+    force: bool = False,
     env: Mapping[str, str] | None = None,
 ) -> DeployResult:
     """Commit the contents of `output_dir` as the new tip of `branch` and push it to `remote`.
 
     `repo_dir` is any folder inside the user's git work tree. `env` is the environment git runs
-    with (default: this process's). Raises ScholarpageError for every problem the user can fix.
+    with (default: this process's). `force` publishes even onto a branch that is not ours (see the
+    module docstring). Raises ScholarpageError for every problem the user can fix.
     """
     output_dir = Path(output_dir)
     repo_dir = Path(repo_dir)
+    check_deploy_options(remote=remote, branch=branch, message=message)
     base_env = {k: v for k, v in (os.environ if env is None else env).items()}
     for name in _DROPPED_ENV:
         base_env.pop(name, None)
@@ -184,27 +208,25 @@ def deploy_site(
     if push:
         _check_remote(git, remote, top)
 
-    entries = _hash_files(git, output_dir, files)
-    names = {e.path for e in entries}
-    if b".nojekyll" not in names:
-        entries.append(_Entry(b".nojekyll", "100644", _hash_bytes(git, b"")))
-    if domain is not None:
-        entries = [e for e in entries if e.path != b"CNAME"]
-        entries.append(_Entry(b"CNAME", "100644", _hash_bytes(git, domain.encode() + b"\n")))
-
-    tree = _write_tree(git, git_dir, entries)
+    # The commit goes on top of the branch's history: the local branch, else the remote's.
     ref = f"refs/heads/{branch}"
     old = _rev(git, ref)
-    parent = old
+    parent, where = old, f"the local branch {branch!r}"
     if parent is None and push:
-        parent = _fetch_remote_tip(git, remote, branch)
+        parent, where = _fetch_remote_tip(git, remote, branch), f"{branch!r} on {remote!r}"
+    if parent is not None and not force:
+        _check_ours(git, parent, branch, where)
 
+    entries = _hash_files(git, output_dir, files)
+    if not any(e.path == b".nojekyll" for e in entries):
+        entries = _put(entries, b".nojekyll", _hash_bytes(git, b""))
+    entries = _put(entries, MARKER.encode(), _hash_bytes(git, MARKER_TEXT))
+    if domain is not None:
+        entries = _put(entries, b"CNAME", _hash_bytes(git, domain.encode() + b"\n"))
+
+    tree = _write_tree(git, git_dir, entries)
     ident_env = _identity_env(git, base_env)
     text = message if message is not None else _default_message(git)
-    if not text.strip():
-        raise ScholarpageError.single(
-            "cannot deploy: the commit message is empty", hint="give a non-empty message"
-        )
     commit_args = ["commit-tree", tree]
     if parent is not None:
         commit_args += ["-p", parent]
@@ -217,7 +239,7 @@ def deploy_site(
     )
 
     git.run(
-        ["update-ref", "-m", "scholarpage deploy", ref, commit, old or ""],
+        ["update-ref", "-m", "scholarpage deploy", "--", ref, commit, old or ""],
         doing=f"could not move branch {branch!r} (did something else change it just now?)",
     )
     if push:
@@ -230,6 +252,56 @@ def deploy_site(
         remote=remote if push else None,
         files=len(entries),
     )
+
+
+def check_deploy_options(*, remote: str, branch: str, message: str | None) -> None:
+    """Refuse values that git could read as an option (or that are no name at all), before any
+    work is done. The message never reaches git's command line (it goes through stdin), but one
+    starting with `-` is almost always an option typed where the message belongs."""
+    problems: list[Problem] = []
+    for key, value in (("remote", remote), ("branch", branch), ("message", message)):
+        if value is None:
+            continue
+        if key == "message" and not value.strip():
+            problems.append(
+                Problem(
+                    "cannot deploy: the commit message is empty",
+                    key="message",
+                    hint="give a non-empty message",
+                )
+            )
+        elif value.startswith("-") and key == "message":
+            problems.append(
+                Problem(
+                    f"cannot deploy: the message {_shown(value)} starts with `-`, so it looks "
+                    "like an option given where the message belongs",
+                    key=key,
+                    hint="write the message itself, starting with another character",
+                )
+            )
+        elif value.startswith("-"):
+            problems.append(
+                Problem(
+                    f"cannot deploy: the {key} {_shown(value)} starts with `-`, so git would "
+                    "read it as an option",
+                    key=key,
+                    hint=f"give a {key} that does not start with `-` (was an option given where "
+                    f"the {key} belongs, as in `--{key}=--something`?)",
+                )
+            )
+        elif key != "message" and (
+            not value.strip() or any(ord(c) < 32 or 127 <= ord(c) <= 159 for c in value)
+        ):
+            problems.append(
+                Problem(
+                    f"cannot deploy: the {key} {_shown(value)} is empty or holds control "
+                    "characters",
+                    key=key,
+                    hint="give a plain name, such as `origin` or `gh-pages`",
+                )
+            )
+    if problems:
+        raise ScholarpageError(tuple(problems))
 
 
 # --- the output folder ---------------------------------------------------------------------------
@@ -310,14 +382,15 @@ def _find_repository(git: _Git, repo_dir: Path) -> tuple[Path, Path]:
 
 
 def _check_branch(git: _Git, branch: str) -> None:
-    proc = git.run(["check-ref-format", "--branch", branch], check=False)
-    if proc.returncode != 0 or branch.startswith("-"):
-        raise ScholarpageError.single(
-            f"cannot deploy: {branch!r} is not a valid branch name",
-            key="branch",
-            hint="use a plain branch name such as `gh-pages`",
-        )
+    # The full ref name: git's rules for a branch, with no `@{-1}` expansion and no option.
     ref = f"refs/heads/{branch}"
+    proc = git.run(["check-ref-format", ref], check=False)
+    if proc.returncode != 0 or branch.startswith("-") or branch in ("HEAD", "@"):
+        raise ScholarpageError.single(
+            f"cannot deploy: {_shown(branch)} is not a valid branch name",
+            key="branch",
+            hint="use a plain branch name such as `gh-pages` (see `git help check-ref-format`)",
+        )
     head = git.run(["symbolic-ref", "-q", "HEAD"], check=False)
     checked_out = {head.stdout.decode("utf-8", "surrogateescape").strip()}
     worktrees = git.run(["worktree", "list", "--porcelain"], check=False)
@@ -332,6 +405,35 @@ def _check_branch(git: _Git, branch: str) -> None:
             hint=f"switch to your source branch (`git switch main`) or deploy to another branch; "
             f"{branch!r} should hold only the built site",
         )
+
+
+def _check_ours(git: _Git, commit: str, branch: str, where: str) -> None:
+    """Refuse a tip that is not a published scholarpage site: its files would be replaced."""
+    proc = git.run(["ls-tree", "-z", commit], doing=f"could not read the tip of {where}")
+    types: dict[str, str] = {}
+    for item in proc.stdout.split(b"\0"):
+        info, tab, name = item.partition(b"\t")
+        if tab:
+            types[os.fsdecode(name)] = info.decode("ascii", "replace").split(" ")[1]
+    sources = [n + ("/" if types[n] == "tree" else "") for n in _SOURCES if n in types]
+    if not types or (types.get(MARKER) == "blob" and not sources):
+        return
+    if sources:
+        why = f"holds {' and '.join(sources)}, the sources of a site"
+    else:
+        why = f"has no {MARKER} marker, so scholarpage did not publish it"
+    subject = git.run(["log", "-1", "--format=%s", commit], check=False).stdout
+    title = _clean(subject.decode("utf-8", "replace")).strip()
+    title = title if len(title) <= 60 else title[:57] + "..."
+    raise ScholarpageError.single(
+        f"cannot deploy: {where} is not a branch scholarpage publishes to: its tip "
+        f"{commit[:12]} ({title!r}) {why}; deploying would replace its files with the built site",
+        file=git.cwd,
+        key="branch",
+        hint="publish to a branch of its own (the default `--branch gh-pages`); if "
+        f"{branch!r} really should hold only the built site, deploy with --force (its history "
+        "is kept)",
+    )
 
 
 def _check_remote(git: _Git, remote: str, top: Path) -> None:
@@ -387,6 +489,14 @@ def _hash_files(git: _Git, output_dir: Path, files: list[Path]) -> list[_Entry]:
     return entries
 
 
+def _put(entries: list[_Entry], path: bytes, sha: str) -> list[_Entry]:
+    """`entries` with `path` as a regular file of blob `sha`, replacing whatever had that path
+    (also a folder of that name, which git could not store beside the file)."""
+    inside = path + b"/"
+    kept = [e for e in entries if e.path != path and not e.path.startswith(inside)]
+    return [*kept, _Entry(path, "100644", sha)]
+
+
 def _hash_bytes(git: _Git, data: bytes) -> str:
     return git.out(["hash-object", "-w", "--no-filters", "--stdin"], stdin=data)
 
@@ -420,7 +530,7 @@ def _fetch_remote_tip(git: _Git, remote: str, branch: str) -> str | None:
     """The remote's tip of `branch` (fetched so it can be a parent), or None if it has none."""
     ref = f"refs/heads/{branch}"
     listing = git.out(
-        ["ls-remote", "--heads", remote, ref],
+        ["ls-remote", "--heads", "--", remote, ref],
         timeout=NETWORK_TIMEOUT,
         doing=f"could not reach remote {remote!r}",
     )
@@ -428,7 +538,7 @@ def _fetch_remote_tip(git: _Git, remote: str, branch: str) -> str | None:
         sha, _, name = line.partition("\t")
         if name == ref:
             git.run(
-                ["fetch", "--no-tags", "--quiet", remote, ref],
+                ["fetch", "--no-tags", "--quiet", "--", remote, ref],
                 timeout=NETWORK_TIMEOUT,
                 doing=f"could not fetch {branch!r} from {remote!r}",
             )
@@ -472,7 +582,15 @@ def _default_message(git: _Git) -> str:
 
 def _push(git: _Git, remote: str, branch: str, ref: str, commit: str, old: str | None) -> None:
     proc = git.run(
-        ["-c", "advice.pushUpdateRejected=false", "push", "--porcelain", remote, f"{ref}:{ref}"],
+        [
+            "-c",
+            "advice.pushUpdateRejected=false",
+            "push",
+            "--porcelain",
+            "--",
+            remote,
+            f"{ref}:{ref}",
+        ],
         timeout=NETWORK_TIMEOUT,
         check=False,
     )
@@ -480,25 +598,69 @@ def _push(git: _Git, remote: str, branch: str, ref: str, commit: str, old: str |
         return
     # Put the local branch back, so a failed deploy leaves the repository as it was.
     if old is None:
-        git.run(["update-ref", "-d", ref, commit], check=False)
+        git.run(["update-ref", "-d", "--", ref, commit], check=False)
     else:
-        git.run(["update-ref", "-m", "scholarpage deploy: undo", ref, old, commit], check=False)
-    lines = [*proc.stdout.decode("utf-8", "replace").splitlines(), *_stderr(proc).splitlines()]
-    report = "\n".join(line for line in lines if line.strip() and line.strip() != "Done")
-    rejected = any(
-        line.startswith("!") for line in proc.stdout.decode("utf-8", "replace").splitlines()
+        git.run(
+            ["update-ref", "-m", "scholarpage deploy: undo", "--", ref, old, commit], check=False
+        )
+    raise push_failure(
+        proc.stdout.decode("utf-8", "replace"), _stderr(proc), remote=remote, branch=branch
     )
-    if rejected:
-        raise ScholarpageError.single(
-            f"cannot deploy: the push to {remote!r} was rejected; {branch!r} on the remote has "
+
+
+def push_failure(stdout: str, stderr: str, *, remote: str, branch: str) -> ScholarpageError:
+    """The error for a failed `git push --porcelain`: a branch that moved (fetch and retry) told
+    apart from a server that refused the push (retrying changes nothing: its reason is shown)."""
+    # porcelain: "!<TAB>from:to<TAB>[rejected] (non-fast-forward)" for every refused ref
+    summaries = [
+        line.split("\t")[2].strip()
+        for line in stdout.splitlines()
+        if line.startswith("!") and line.count("\t") >= 2
+    ]
+    lines = [_clean(line).rstrip() for line in stderr.splitlines()]
+    said = [line for line in lines if line.startswith("remote:") and line[7:].strip()]
+    errors = [line for line in lines if line.strip() and not line.startswith(("remote:", "hint:"))]
+    report = "\n".join(f"  {line}" for line in [*summaries, *said, *errors])
+    if any(s.startswith("[rejected]") for s in summaries):
+        return ScholarpageError.single(
+            f"cannot deploy: the push to {remote!r} was rejected: {branch!r} on the remote has "
             f"commits your local {branch!r} does not have (the branch moved):\n{report}",
+            key="branch",
             hint=f"fetch the remote branch and build on it: `git fetch {remote} {branch}` then "
             f"`git branch -f {branch} FETCH_HEAD`, and deploy again",
         )
-    raise ScholarpageError.single(
+    remote_rejected = [s for s in summaries if s.startswith("[remote rejected]")]
+    if remote_rejected or (not summaries and _PERMISSION_RE.search(stderr)):
+        reason = "no permission"
+        if remote_rejected:
+            reason = remote_rejected[0].removeprefix("[remote rejected]").strip(" ()")
+        server = "\n".join(f"  {line}" for line in said or errors) or "  (it gave no reason)"
+        return ScholarpageError.single(
+            f"cannot deploy: the server of {remote!r} refused the push to {branch!r} "
+            f"({reason}); this is not a conflict, so fetching and retrying will not help. "
+            f"The server said:\n{server}",
+            key="remote",
+            hint="do what the server's message asks: a protected branch, a repository hook or "
+            "missing write access stops the push (on GitHub: the branch rules under Settings > "
+            "Branches, and your access to the repository); then deploy again",
+        )
+    return ScholarpageError.single(
         f"cannot deploy: `git push {remote} {branch}` failed:\n{report}",
+        key="remote",
         hint="check that the remote URL is right and that you may push to it, then deploy again",
     )
+
+
+def _shown(value: str) -> str:
+    """A user value for a message: quoted, control characters escaped, long ones cut."""
+    return repr(value if len(value) <= 80 else value[:77] + "...")
+
+
+def _clean(text: str) -> str:
+    """Text from git or a server without the control characters that could rewrite the
+    terminal (colours, cursor moves); a carriage return (progress output) ends a line."""
+    text = _ESCAPE_RE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return _CONTROL_RE.sub("", text)
 
 
 def _command_name(args: Sequence[str]) -> str:
@@ -510,7 +672,7 @@ def _command_name(args: Sequence[str]) -> str:
 
 
 def _stderr(proc: subprocess.CompletedProcess[bytes]) -> str:
-    return proc.stderr.decode("utf-8", "replace").strip()
+    return _clean(proc.stderr.decode("utf-8", "replace")).strip()
 
 
 @dataclass(frozen=True)
@@ -529,10 +691,12 @@ def build_and_deploy(
     message: str | None = None,
     push: bool = True,
     base_url: str | None = None,
+    force: bool = False,
 ) -> PublishResult:
     """Build SITE_DIR with --strict into a temporary folder (the user's _site is neither needed
     nor touched) and publish it; refuses a site without base_url, whose pages would lack
     canonical links, sitemap and feed."""
+    check_deploy_options(remote=remote, branch=branch, message=message)
     config = load_config(site_dir, Warnings(), base_url=base_url)
     if not config.base_url:
         raise ScholarpageError.single(
@@ -553,5 +717,6 @@ def build_and_deploy(
             message=message,
             push=push,
             domain=config.domain,
+            force=force,
         )
     return PublishResult(built.papers, result)

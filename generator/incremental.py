@@ -49,6 +49,7 @@ from generator.cache import CACHE_DIR_NAME, Memo, MemoTables, content_key, finge
 from generator.errors import Problem, ScholarpageError, Warnings
 from generator.model import BadgeSpec, BibSource, Output, Paper, Site
 from generator.output import MARKER, MARKER_TEXT, check_output_dir, safe_relpath, write_site
+from generator.sources import TEMPLATE, read_input
 from generator.theme import Theme, ThemeEnvironment
 
 __all__ = ["BuildResult", "PaperReader", "Rebuilder", "build_site"]
@@ -96,17 +97,23 @@ class _MemoConverter(bibtex.Converter):
 
 
 def _parse_block(
-    block: bibtex.RawEntry, macros: dict[str, str], memo: Memo, state: str
+    block: bibtex.RawEntry, macros: dict[str, str], memo: Memo, state: str, budget: int
 ) -> dict[str, Any]:
-    """bibtex.parse_block through the disk memo, keyed by the block and the macros before it."""
+    """bibtex.parse_block through the disk memo, keyed by the block and the macros before it.
+
+    `budget`: what @string expansion may still add in this file. A memoised result is reused
+    only when it fits what is left (then parsing again would give the same); a result the
+    file's budget cut depends on more than the key says, so it is not memoised."""
     key = content_key(state, block.text)
     hit = memo.get(key)
-    if isinstance(hit, dict):
+    spent = bibtex.expanded(hit) if isinstance(hit, dict) else None
+    if isinstance(hit, dict) and spent is not None and spent <= budget:
         if "macro" in hit:
             macros[hit["macro"][0]] = hit["macro"][1]
         return hit
-    result = bibtex.parse_block(block.text, macros)
-    memo.put(key, result)
+    result = bibtex.parse_block(block.text, macros, budget)
+    if bibtex.memoisable(result, budget):
+        memo.put(key, result)
     return result
 
 
@@ -165,8 +172,10 @@ class PaperReader:
         state = print_
         entries = []
         for source, text in texts:
+            budget = bibtex.expansion_budget(text)
             for block in bibtex.entry_blocks(text):
-                result = _parse_block(block, macros, blocks, state)
+                result = _parse_block(block, macros, blocks, state, budget)
+                budget -= bibtex.expanded(result) or 0
                 if "macro" in result:
                     # every later block depends on the macros defined so far
                     state = content_key(state, block.text)
@@ -231,8 +240,8 @@ def template_stamp(theme: Theme) -> str:
             continue
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):
             try:
-                data = path.read_bytes()
-            except OSError:
+                data = read_input(path, TEMPLATE)
+            except ScholarpageError:  # reported if a page uses it
                 data = b"\0unreadable"
             digest.update(f"{path}\0{len(data)}\0".encode("utf-8", "surrogatepass"))
             digest.update(data)

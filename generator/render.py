@@ -15,7 +15,7 @@ import re
 import traceback
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -26,6 +26,7 @@ from generator import __version__, seo
 from generator.assemble import format_date
 from generator.errors import ScholarpageError, Warnings
 from generator.model import Output, Page, Paper, Site
+from generator.sources import PHOTO, PUBLISHED, Refusal, publishable, read_input
 from generator.theme import Theme, ThemeEnvironment
 from generator.urls import absolute, link_target, relative
 
@@ -143,10 +144,10 @@ def paper_files(
     site_dir: Path, papers: tuple[Paper, ...], warnings: Warnings
 ) -> tuple[tuple[str, Path], ...]:
     """The site's own files that papers link to by path (`pdf = {files/a.pdf}`), to publish at
-    the same path. A missing one, or one outside the site folder, is a warning at its entry and
-    gets no link (a broken link helps nobody)."""
+    the same path. One that may not be published (missing, outside the site folder once symlinks
+    are followed, hidden, not a regular file, too large: see sources.publishable) is a warning
+    at its entry and gets no link (a broken link helps nobody)."""
     found: dict[str, Path] = {}
-    root = site_dir.resolve()
     for paper in papers:
         for _, field in LINK_FIELDS:
             value = getattr(paper, field)
@@ -154,23 +155,16 @@ def paper_files(
             if target is None or target[0] != "file":
                 continue
             path = target[1]
-            source = (root / path).resolve()
-            if path.startswith(("../", "/")) or path == ".." or root not in source.parents:
-                message, hint = "points outside the site folder", "put the file in the site folder"
-            elif not source.is_file():
-                message, hint = (
-                    "file not found",
-                    "give a path relative to the site folder, or a URL",
-                )
-            else:
+            source = publishable(site_dir, path, PUBLISHED)
+            if isinstance(source, Path):
                 found[path] = source
                 continue
             warnings.warn(
-                f"{field} {message}: {value} (no link is shown)",
+                f"{field} {source.reason}: {value} (no link is shown)",
                 file=paper.source,
                 line=paper.line,
                 key=field,
-                hint=hint,
+                hint=source.hint,
             )
     return tuple(sorted(found.items()))
 
@@ -368,7 +362,7 @@ def site_context(site: Site, contexts: Sequence[dict[str, Any]]) -> dict[str, An
     pages = [page_context(page) for page in site.pages]
     photo = None
     if profile.photo:
-        photo = profile.photo if "://" in profile.photo else "assets/" + Path(profile.photo).name
+        photo = profile.photo if "://" in profile.photo else photo_asset(profile.photo)
     return {
         "site": {
             "title": config.title or profile.name,
@@ -493,7 +487,7 @@ def _index_head(site: Site) -> dict[str, Any]:
     photo = site.profile.photo
     image = ""
     if photo:
-        image = photo if "://" in photo else absolute(config.base_url, "assets/" + Path(photo).name)
+        image = photo if "://" in photo else absolute(config.base_url, photo_asset(photo))
     head = seo.index_head(site, title=title, description=description, image=image)
     head["jsonld"] = Markup(head["jsonld"])
     return head
@@ -583,25 +577,45 @@ def _root_rel(base_url: str) -> Any:
     return rel
 
 
+def photo_asset(photo: str) -> str:
+    """The output path of a local photo: assets/ and its file name."""
+    return "assets/" + PurePosixPath(photo).name
+
+
+def _photo_output(site: Site, static: Mapping[str, Path]) -> Output | None:
+    """The profile photo to publish (None: none, or a URL), read only if publishable.
+
+    read_profile() already refused what may not be published, at its line; this checks again
+    (the file may have changed since) and refuses to replace a theme's own asset."""
+    photo = site.profile.photo
+    if not photo or "://" in photo:
+        return None
+    profile = site.profile.file
+    found = publishable(site.config.site_dir, photo, PHOTO)
+    if isinstance(found, Refusal):
+        raise ScholarpageError.single(
+            f"{photo} {found.reason}", file=profile, key="photo", hint=found.hint
+        )
+    target = photo_asset(photo)
+    if target in static:
+        raise ScholarpageError.single(
+            f"{photo} would replace the theme's own {target}",
+            file=profile,
+            key="photo",
+            hint="rename the image, e.g. to me.jpg",
+        )
+    return Output(target, read_input(found, PHOTO, what=f"photo {photo}"))
+
+
 def static_outputs(site: Site, theme: Theme) -> list[Output]:
     """The files published as they are: the theme's static files, the profile photo, and the
     site's own files that papers link to."""
-    outputs = [
-        Output(target, source.read_bytes()) for target, source in theme.static_files().items()
-    ]
-    photo = site.profile.photo
-    if photo and "://" not in photo:
-        source = site.config.site_dir / photo
-        try:
-            outputs.append(Output("assets/" + Path(photo).name, source.read_bytes()))
-        except OSError:
-            raise ScholarpageError.single(
-                f"photo not found: {photo}",
-                file=site.profile.file,
-                key="photo",
-                hint="put the image in the site folder and give its path relative to it",
-            ) from None
-    outputs += [Output(path, source.read_bytes()) for path, source in site.files]
+    static = theme.static_files()
+    outputs = [Output(target, read_input(source, PUBLISHED)) for target, source in static.items()]
+    photo = _photo_output(site, static)
+    if photo is not None:
+        outputs.append(photo)
+    outputs += [Output(path, read_input(source, PUBLISHED)) for path, source in site.files]
     return outputs
 
 

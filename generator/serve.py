@@ -4,27 +4,52 @@ Follows mkdocs' livereload: a builder is called on every (debounced) change, a f
 the last good site and is shown as an overlay, and the reload script is injected by the HTTP
 handler only, so `scholarpage build` output never contains it. The library never prints: what
 happens is passed to the `report` callback the CLI provides.
+
+Under load and against other web pages (`ServeLimits`):
+- the listen backlog is 128, so a burst of connections waits in the kernel instead of being
+  dropped; at most 128 handler threads run, a connection beyond that waits for a free one (one
+  timeout long, then gets a 503);
+- a request must arrive whole within the timeout (10 s) of connecting, however slowly its bytes
+  trickle in, and every send must make progress within it (on Linux also through
+  TCP_USER_TIMEOUT, so a vanished client's unacknowledged data ends the connection): an idle or
+  half-open connection cannot hold a thread. The live-reload event stream is not idle: it waits
+  on the build state, not the socket, and writes a keep-alive comment every 15 s;
+- the Host header must name this server, so a web page the user visits cannot read the preview
+  (drafts, file paths in error messages) through DNS rebinding, where a name the attacker owns
+  resolves to 127.0.0.1. Bound to a loopback address, only `localhost` (also `localhost.`),
+  `127.0.0.1`, `[::1]` and the address itself are answered, with any port, in any case. Bound
+  to another address (the user's choice), the names also include that address and the --host
+  value as given (a host name works); bound to every address (0.0.0.0, ::), any IP address and
+  this machine's name (socket.gethostname()) are answered too: a literal address cannot be
+  rebound. Anything else gets 403 with a short explanation, more than one Host header 400. A
+  request without Host is answered only when it is HTTP/1.0 (or 0.9), which has no Host and
+  which browsers never send, so it cannot come from a web page; HTTP/1.1 requires the header
+  (RFC 9112 section 3.2), its absence gets 400.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import html
+import io
+import ipaddress
 import json
 import mimetypes
 import queue
+import re
 import shutil
 import socket
 import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import quote, unquote, urlsplit
 
 from watchfiles import DefaultFilter, watch
@@ -35,11 +60,20 @@ from generator.incremental import BuildResult, Rebuilder
 from generator.output import MARKER
 from generator.theme import load_theme
 
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
+
 EVENTS_PATH = "/__scholarpage/events"
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 DEBOUNCE_MS = 1600  # upper bound on grouping a burst of changes (a git checkout, a formatter run)
 STEP_MS = 50  # quiet time that ends a burst: the usual latency added to a single save
 KEEPALIVE_S = 15.0  # an SSE comment this often notices closed tabs
+REQUEST_TIMEOUT_S = 10.0  # a connection that sends or accepts nothing this long is dropped
+LISTEN_BACKLOG = 128  # connections the kernel holds while every handler is busy (was 5)
+MAX_HANDLERS = 128  # handler threads at once; each open tab's event stream holds one
+WRITE_CHUNK = 64 * 1024  # a send gets the whole timeout per chunk, not per file
+LOOPBACK_NAMES = frozenset({"localhost", "localhost.", "127.0.0.1", "[::1]"})
+_HOST_RE = re.compile(r"(\[[0-9a-f:.]+\]|[a-z0-9._-]+)(?::[0-9]*)?", re.ASCII)
 MAX_LISTED = 200  # changed paths sent to pages; past this, pages assume everything changed
 
 ServeKind = str  # "serving", "built", "failed", "warning"
@@ -58,6 +92,86 @@ class ServeEvent:
 
 
 Report = Callable[[ServeEvent], None]
+
+
+@dataclass(frozen=True)
+class ServeLimits:
+    """How long and how many: the defaults suit a preview; tests pass small ones."""
+
+    timeout: float = REQUEST_TIMEOUT_S
+    keepalive: float = KEEPALIVE_S
+    handlers: int = MAX_HANDLERS
+    backlog: int = LISTEN_BACKLOG
+
+
+@dataclass(frozen=True)
+class HostPolicy:
+    """Which Host headers are answered (see the module docstring for why and which)."""
+
+    names: frozenset[str]
+    any_address: bool = False  # bound to every address: any literal IP address is answered too
+    shown: tuple[str, ...] = field(default=(), compare=False)  # for the 403 text
+
+    def refusal(self, values: list[str], version: str) -> tuple[int, str] | None:
+        """None when a request with these Host values may be answered, else status and why."""
+        if len(values) > 1:
+            return HTTPStatus.BAD_REQUEST, "a request must have one Host header, not several"
+        if not values:
+            if version in ("HTTP/0.9", "HTTP/1.0"):
+                return None
+            return HTTPStatus.BAD_REQUEST, "an HTTP/1.1 request must have a Host header"
+        name = host_name(values[0])
+        if name is not None and (name in self.names or (self.any_address and _is_ip(name))):
+            return None
+        sent = values[0] if len(values[0]) <= 80 else values[0][:77] + "..."
+        return (
+            HTTPStatus.FORBIDDEN,
+            f"this preview answers only requests for {', '.join(self.shown)} (any port); the "
+            f"request named {sent!r}. It refuses other names so that a web page you visit "
+            "cannot read the preview by pointing its own domain at this computer (DNS "
+            "rebinding). Open the address `scholarpage serve` printed.",
+        )
+
+
+def host_name(value: str) -> str | None:
+    """The host of a Host header value, lower-cased and without the port; None if malformed."""
+    match = _HOST_RE.fullmatch(value.strip(" \t").lower())
+    return match.group(1) if match else None
+
+
+def _is_ip(name: str) -> bool:
+    try:
+        if name.startswith("["):
+            ipaddress.IPv6Address(name[1:-1])
+        else:
+            ipaddress.IPv4Address(name)
+    except ValueError:
+        return False
+    return True
+
+
+def _authority(address: str) -> str:
+    """An address as it appears in a Host header: IPv6 in brackets."""
+    return f"[{address}]" if ":" in address else address
+
+
+def host_policy(host: str, bound: str) -> HostPolicy:
+    """The names answered by a server started with `--host host` and bound to `bound`."""
+    extra = {_authority(bound).lower(), _authority(host.strip("[]")).lower()}
+    shown = ("localhost", "127.0.0.1", "[::1]")
+    try:
+        address = ipaddress.ip_address(bound)
+    except ValueError:  # cannot happen for a bound socket; answer the loopback names only
+        return HostPolicy(LOOPBACK_NAMES, shown=shown)
+    if address.is_loopback:
+        names = LOOPBACK_NAMES | extra
+        return HostPolicy(names, shown=(*shown, *sorted(names - LOOPBACK_NAMES)))
+    if address.is_unspecified:
+        machine = socket.gethostname().lower()
+        names = LOOPBACK_NAMES | {machine}
+        return HostPolicy(names, any_address=True, shown=(*shown, machine, "any IP address"))
+    names = LOOPBACK_NAMES | extra
+    return HostPolicy(names, shown=(*shown, *sorted(names - LOOPBACK_NAMES)))
 
 
 # --- what the pages are told ------------------------------------------------------------------
@@ -265,6 +379,32 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     live: LiveState
     report: Report
+    hosts: HostPolicy
+
+    def __init__(self, address: tuple[str, int], limits: ServeLimits) -> None:
+        self.request_queue_size = limits.backlog  # read by listen() in super().__init__
+        self.limits = limits
+        self.slots = threading.BoundedSemaphore(limits.handlers)
+        super().__init__(address, _Handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """Start a handler thread when one of the bounded slots is free; a connection waits one
+        timeout for it (slots free up as requests end or time out), then is told we are busy."""
+        if not self.slots.acquire(timeout=self.limits.timeout):
+            _refuse_busy(request)
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self.slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.slots.release()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A tab closing mid-response is normal; anything else is reported, not printed."""
@@ -280,9 +420,78 @@ class _Server6(_Server):
     address_family = socket.AF_INET6
 
 
+def _refuse_busy(request: socket.socket) -> None:
+    """A 503 written without blocking the accepting thread (dropped if it does not fit)."""
+    text = b"every connection of the preview server is busy; try again\n"
+    head = (
+        "HTTP/1.0 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        f"Content-Length: {len(text)}\r\nRetry-After: 1\r\nConnection: close\r\n\r\n"
+    )
+    try:
+        request.setblocking(False)
+        request.send(head.encode() + text)
+    except OSError:
+        pass
+
+
+class _HeadReader(socket.SocketIO):
+    """The socket reader of one connection, with a deadline for the whole request head.
+
+    A per-receive timeout alone restarts with every byte, so a client trickling a byte at a
+    time could hold a handler thread for ever; with the deadline it gets one timeout in all.
+    """
+
+    def __init__(self, sock: socket.socket, timeout: float) -> None:
+        super().__init__(sock, "rb")
+        self.conn = sock
+        self.timeout = timeout
+        self.deadline: float | None = time.monotonic() + timeout
+
+    def readinto(self, b: WriteableBuffer) -> int | None:
+        if self.deadline is not None:
+            left = self.deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("the request did not arrive within the timeout")
+            self.conn.settimeout(min(left, self.timeout))
+        return super().readinto(b)
+
+
 class _Handler(BaseHTTPRequestHandler):
     server_version = "scholarpage"
     protocol_version = "HTTP/1.0"
+    reader: _HeadReader
+
+    def setup(self) -> None:
+        """Timeouts on the connection (see `_HeadReader`, `ServeLimits`) before any read."""
+        limits = cast(_Server, self.server).limits
+        super().setup()
+        self.connection.settimeout(limits.timeout)  # also for sends, which use the socket
+        user_timeout = getattr(socket, "TCP_USER_TIMEOUT", None)  # Linux only
+        if user_timeout is not None:
+            with contextlib.suppress(OSError):
+                self.connection.setsockopt(
+                    socket.IPPROTO_TCP, user_timeout, max(1, int(limits.timeout * 1000))
+                )
+        self.rfile.close()  # the reader made by setup(), replaced by one with a deadline
+        self.reader = _HeadReader(self.connection, limits.timeout)
+        self.rfile = io.BufferedReader(self.reader)
+
+    def parse_request(self) -> bool:
+        """Parse the head, then refuse a Host this server must not answer (DNS rebinding)."""
+        ok = super().parse_request()
+        self.reader.deadline = None  # the head is in: from now on only the per-send timeout
+        self.connection.settimeout(self.reader.timeout)
+        if not ok:
+            return False
+        server = cast(_Server, self.server)
+        refusal = server.hosts.refusal(self.headers.get_all("Host") or [], self.request_version)
+        if refusal is None:
+            return True
+        status, why = refusal
+        self.close_connection = True
+        text = f"{int(status)} {HTTPStatus(status).phrase}: {why}\n"
+        self._send(status, text.encode(), "text/plain; charset=utf-8", self.command != "HEAD")
+        return False
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: the terminal is for build results and errors."""
@@ -346,7 +555,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Location", location)
         self.end_headers()
         if body:
-            self.wfile.write(data)
+            view = memoryview(data)
+            for start in range(0, len(view), WRITE_CHUNK):
+                self.wfile.write(view[start : start + WRITE_CHUNK])
 
     def _events(self, live: LiveState) -> None:
         """Server-sent events: the current state at once, then every change until the tab goes."""
@@ -363,14 +574,16 @@ class _Handler(BaseHTTPRequestHandler):
             else:
                 self.wfile.write(b": keep-alive\n\n")
             self.wfile.flush()
-            snap = live.wait(generation, KEEPALIVE_S)
+            snap = live.wait(generation, cast(_Server, self.server).limits.keepalive)
 
 
-def bind(host: str, port: int) -> _Server:
+def bind(host: str, port: int, limits: ServeLimits | None = None) -> _Server:
     """Open the listening socket first, so a busy port is reported before any work is done."""
     cls = _Server6 if ":" in host else _Server
     try:
-        return cls((host, port), _Handler)
+        server = cls((host, port), limits or ServeLimits())
+        server.hosts = host_policy(host, str(server.server_address[0]))
+        return server
     except OSError as exc:
         if exc.errno in (98, 48, 10048):  # EADDRINUSE on Linux, macOS, Windows
             raise ScholarpageError.single(
@@ -582,7 +795,12 @@ def _shown(path: Path, site_dir: Path) -> str:
 
 
 def serve_site(
-    site_dir: Path, *, host: str = "127.0.0.1", port: int = 8000, report: Report
+    site_dir: Path,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    report: Report,
+    limits: ServeLimits | None = None,
 ) -> None:
     """Serve SITE_DIR with live reload until Ctrl-C; returns normally when stopped."""
     site_dir = site_dir.resolve()
@@ -599,7 +817,7 @@ def serve_site(
                 f"listening on {host}: other machines on your network can see the preview",
             )
         )
-    server = bind(host, port)
+    server = bind(host, port, limits)
     out_dir = Path(tempfile.mkdtemp(prefix="scholarpage-serve-"))
     live = LiveState(out_dir)
     server.live = live

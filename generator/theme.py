@@ -7,7 +7,9 @@ A template in an override folder may extend the one it replaces with `{% extends
 from __future__ import annotations
 
 import difflib
+import os
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,12 +18,22 @@ import jinja2
 
 from generator.errors import Problem, ScholarpageError, Warnings
 from generator.model import ThemeOption
-from generator.yamlfile import YamlDoc, read_yaml
+from generator.sources import (
+    PUBLISHED,
+    TEMPLATE,
+    Refusal,
+    publishable,
+    publishable_tree,
+    read_input,
+)
+from generator.yamlfile import Bounds, YamlDoc, read_yaml, shown
 
 THEME_FILE = "theme.yaml"
 THEME_KEYS = ("name", "description", "parent", "options", "abstract")
 OPTION_KEYS = ("type", "default", "doc", "choices")
 OPTION_KINDS = ("bool", "int", "str", "color", "choice", "list")
+OPTION_INT = Bounds(0, 10_000)
+"""The range of an `int` option (counts such as authors or items shown)."""
 _COLOR = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
 
 
@@ -42,32 +54,31 @@ def check_option_value(spec: ThemeOption, value: Any) -> tuple[Any, str | None]:
     if kind == "bool":
         if isinstance(value, bool):
             return value, None
-        return spec.default, f"expected true or false, got {value!r}"
+        return spec.default, f"expected true or false, got {shown(value)}"
     if kind == "int":
-        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-            return value, None
-        return spec.default, f"expected a whole number of 0 or more, got {value!r}"
+        error = OPTION_INT.error(value)
+        return (value, None) if error is None else (spec.default, error)
     if kind == "str":
         if isinstance(value, (str, int, float)) and not isinstance(value, bool):
             return str(value), None
-        return spec.default, f"expected text, got {value!r}"
+        return spec.default, f"expected text, got {shown(value)}"
     if kind == "color":
         if isinstance(value, str) and _COLOR.fullmatch(value.strip()):
             return value.strip().lower(), None
-        return spec.default, f"expected a colour such as #2563eb, got {value!r}"
+        return spec.default, f"expected a colour such as #2563eb, got {shown(value)}"
     if kind == "choice":
         if isinstance(value, str) and value in spec.choices:
             return value, None
-        return spec.default, f"expected one of {', '.join(spec.choices)}, got {value!r}"
+        return spec.default, f"expected one of {', '.join(spec.choices)}, got {shown(value)}"
     if kind == "list":
         items = value if isinstance(value, list) else None
         if items is None or not all(isinstance(v, str) for v in items):
-            return spec.default, f"expected a list of names, got {value!r}"
+            return spec.default, f"expected a list of names, got {shown(value)}"
         bad = [v for v in items if spec.choices and v not in spec.choices]
         if bad:
             return (
                 spec.default,
-                f"unknown value {bad[0]!r}; expected some of {', '.join(spec.choices)}",
+                f"unknown value {shown(bad[0])}; expected some of {', '.join(spec.choices)}",
             )
         return tuple(items), None
     return spec.default, f"unknown option type {kind!r}"
@@ -126,30 +137,43 @@ class Theme:
         return [d / "templates" for d in self.dirs if (d / "templates").is_dir()]
 
     def static_files(self) -> dict[str, Path]:
-        """Output path -> source file; a child theme's file wins over its parent's."""
+        """Output path -> source file; a child theme's file wins over its parent's.
+
+        Each file must be publishable from inside its theme's folder: a symlink in `static/`
+        that leads elsewhere, a FIFO or an oversized file is an error naming it."""
         files: dict[str, Path] = {}
+        problems: list[Problem] = []
         for directory in reversed(self.dirs):
-            static = directory / "static"
-            if static.is_dir():
-                for path in sorted(static.rglob("*")):
-                    if path.is_file() and not path.name.startswith((".", "~")):
-                        files["assets/" + path.relative_to(static).as_posix()] = path
+            try:
+                found = publishable_tree(
+                    directory, directory / "static", PUBLISHED, inside="the theme folder"
+                )
+            except ScholarpageError as exc:
+                problems.extend(exc.problems)
+                continue
+            for rel, source in found:
+                files["assets/" + rel] = source
+        if problems:
+            raise ScholarpageError(tuple(problems))
         return files
 
     def environment(self, kind: type[ThemeEnvironment] = ThemeEnvironment) -> ThemeEnvironment:
-        """The Jinja environment of this template search path (`kind`: a subclass to build)."""
-        theme_loader = jinja2.FileSystemLoader([str(d) for d in self.template_dirs()])
+        """The Jinja environment of this template search path (`kind`: a subclass to build).
+        Templates come through ConfinedLoader: from their folder only, regular, bounded."""
+        theme_folders = [(d / "templates", d) for d in self.dirs if (d / "templates").is_dir()]
+        theme_loader = ConfinedLoader(theme_folders, "the theme folder")
         loaders: list[jinja2.BaseLoader] = []
         if self.overrides is not None and self.overrides.is_dir():
-            loaders.append(jinja2.FileSystemLoader(str(self.overrides)))
+            site_dir = self.overrides.parent
+            loaders.append(ConfinedLoader([(self.overrides, site_dir)], "the site folder"))
         loaders.append(theme_loader)
         # "!theme/x.html": the theme's x.html, skipping the site's overrides (pelican's prefix);
         # "!NAME/x.html": x.html as theme NAME of the chain (or its parents) has it, so a child
         # theme can extend the parent template it replaces without extending itself.
         prefixes: dict[str, jinja2.BaseLoader] = {"!theme": theme_loader}
         for i, directory in enumerate(self.dirs):
-            chain = [str(d / "templates") for d in self.dirs[i:] if (d / "templates").is_dir()]
-            prefixes.setdefault("!" + directory.name, jinja2.FileSystemLoader(chain))
+            chain = [(d / "templates", d) for d in self.dirs[i:] if (d / "templates").is_dir()]
+            prefixes.setdefault("!" + directory.name, ConfinedLoader(chain, "the theme folder"))
         loader = jinja2.ChoiceLoader([jinja2.PrefixLoader(prefixes, delimiter="/"), *loaders])
         env = kind(
             loader=loader,
@@ -161,6 +185,65 @@ class Theme:
         )
         env.theme = self
         return env
+
+
+class ConfinedLoader(jinja2.BaseLoader):
+    """FileSystemLoader's lookup, but a template is read only through `sources`: publishable
+    from inside its root (the theme's folder, or the site folder for `templates/`), so a
+    template symlinked to /proc/self/environ is never rendered into the site; a FIFO or a huge
+    file is an error, not a hang."""
+
+    def __init__(self, folders: Sequence[tuple[Path, Path]], inside: str) -> None:
+        self.folders = tuple(folders)  # (search folder, root it must stay inside)
+        self.inside = inside
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        pieces = jinja2.loaders.split_template_path(template)  # refuses ".." itself
+        for folder, root in self.folders:
+            candidate = folder.joinpath(*pieces)
+            if not os.path.lexists(candidate):
+                continue
+            rel = candidate.relative_to(root)
+            found = publishable(root, rel, TEMPLATE, inside=self.inside, example=rel.as_posix())
+            if isinstance(found, Refusal):
+                raise ScholarpageError.single(
+                    f"template {found.reason}", file=candidate, hint=found.hint
+                )
+            data = read_input(found, TEMPLATE)
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise ScholarpageError.single(
+                    f"template is not valid UTF-8 (byte offset {exc.start})",
+                    file=candidate,
+                    hint="save the file as UTF-8",
+                ) from None
+            # universal newlines, as FileSystemLoader's text-mode read gives them
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+            filename = os.path.normpath(candidate)
+            try:
+                mtime = os.path.getmtime(filename)
+            except OSError:  # gone since it was read: the next build looks again
+                mtime = -1.0
+
+            def uptodate(filename: str = filename, mtime: float = mtime) -> bool:
+                try:
+                    return os.path.getmtime(filename) == mtime
+                except OSError:
+                    return False
+
+            return text, filename, uptodate
+        raise jinja2.TemplateNotFound(template)
+
+    def list_templates(self) -> list[str]:
+        found: set[str] = set()
+        for folder, _ in self.folders:
+            for path in folder.rglob("*"):
+                if path.is_file():
+                    found.add(path.relative_to(folder).as_posix())
+        return sorted(found)
 
 
 def _find_theme_dir(name: str, site_dir: Path) -> Path | None:

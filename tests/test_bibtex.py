@@ -272,7 +272,7 @@ def test_cached_build_parses_and_converts_nothing_and_replays_warnings(
 
     with monkeypatch.context() as patch:
         patch.setattr(bibtex, "parse_block", forbidden)
-        patch.setattr(latex, "convert", forbidden)
+        patch.setattr(latex, "convert", forbidden)  # the module bibtex calls
         warm = _run(sources, cache)
     assert warm == cold
     plain = Warnings()
@@ -373,9 +373,11 @@ def test_memo_edit_reads_like_a_cold_run_and_converts_only_the_edit(
     parsed: list[str] = []
     real_parse = bibtex.parse_block
 
-    def counting(text: str, macros: dict[str, str]) -> dict[str, object]:
+    def counting(
+        text: str, macros: dict[str, str], budget: int = bibtex._BLOCK_EXPANSION
+    ) -> dict[str, object]:
         parsed.append(text)
-        return real_parse(text, macros)
+        return real_parse(text, macros, budget)
 
     with monkeypatch.context() as patch:
         patch.setattr(bibtex, "parse_block", counting)

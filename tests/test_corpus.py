@@ -25,8 +25,9 @@ from generator.build import build_site
 from generator.model import Output, Paper, Site
 from generator.render import render_site
 from generator.theme import Theme
+from tests.conftest import SHARED
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "bib"
+CORPUS = SHARED / "corpus" / "bib"
 INDEX = CORPUS.parent / "INDEX.md"
 BIG = 1500
 # Files not in UTF-8 without a coding cookie: the encoding a user would set in site.yaml.
@@ -54,9 +55,10 @@ def _corpus_files() -> list[str]:
     return [str(f.relative_to(CORPUS)) for f in files]
 
 
-pytestmark = pytest.mark.skipif(
-    not CORPUS.is_dir(), reason=f"shared corpus not present at {CORPUS}"
-)
+pytestmark = [
+    pytest.mark.corpus,
+    pytest.mark.skipif(not CORPUS.is_dir(), reason=f"shared corpus not present at {CORPUS}"),
+]
 
 
 @dataclass(frozen=True)

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-import os
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict, Unpack
 
 import pytest
 
 from generator.deploy import DeployResult, deploy_site
 from generator.errors import ScholarpageError
+from generator.output import MARKER, MARKER_TEXT
+from tests.conftest import git, git_bytes, write_files
 
 OUTPUT_FILES = {
     "index.html": b"<!doctype html><title>Alice</title><h1>Alice</h1>\n",
@@ -30,42 +31,6 @@ class Site:
     remote: Path  # bare repository
     repo: Path  # the user's site repository
     output: Path  # repo/_site
-
-
-def git(cwd: Path, env: dict[str, str], *args: str) -> str:
-    proc = subprocess.run(
-        ["git", *args], cwd=cwd, env=env, capture_output=True, check=True, timeout=60
-    )
-    return proc.stdout.decode()
-
-
-def git_bytes(cwd: Path, env: dict[str, str], *args: str) -> bytes:
-    return subprocess.run(
-        ["git", *args], cwd=cwd, env=env, capture_output=True, check=True, timeout=60
-    ).stdout
-
-
-def write_files(root: Path, files: dict[str, bytes]) -> None:
-    for rel, data in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-
-
-@pytest.fixture
-def git_env(tmp_path: Path) -> dict[str, str]:
-    home = tmp_path / "home"
-    home.mkdir()
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(home),
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_CONFIG_GLOBAL": str(home / ".gitconfig"),
-        "GIT_CEILING_DIRECTORIES": str(tmp_path),
-        "LC_ALL": "C",
-    }
-    (home / ".gitconfig").write_text("")
-    return env
 
 
 @pytest.fixture
@@ -118,8 +83,18 @@ def published(where: Path, env: dict[str, str], rev: str) -> dict[str, bytes]:
     return {n: git_bytes(where, env, "cat-file", "blob", f"{rev}:{n}") for n in names if n}
 
 
-def deploy(site: Site, **kwargs: object) -> DeployResult:
-    return deploy_site(site.output, site.repo, env=site.env, **kwargs)  # type: ignore[arg-type]
+class DeployOptions(TypedDict, total=False):
+    """deploy_site's keyword options other than env (mypy checks them against its signature)."""
+
+    remote: str
+    branch: str
+    message: str | None
+    push: bool
+    domain: str | None
+
+
+def deploy(site: Site, **options: Unpack[DeployOptions]) -> DeployResult:
+    return deploy_site(site.output, site.repo, env=site.env, **options)
 
 
 # --- publishing ----------------------------------------------------------------------------------
@@ -136,9 +111,14 @@ def test_deploy_publishes_exactly_the_output_and_touches_nothing(site: Site) -> 
     assert result.branch == "gh-pages"
     assert result.pushed is True
     assert result.remote == "origin"
-    assert result.files == len(OUTPUT_FILES) + 2
+    assert result.files == len(OUTPUT_FILES) + 3  # .nojekyll, the marker, CNAME
     assert git(site.remote, site.env, "rev-parse", "gh-pages").strip() == result.commit
-    expected = {**OUTPUT_FILES, ".nojekyll": b"", "CNAME": b"alice.example.org\n"}
+    expected = {
+        **OUTPUT_FILES,
+        ".nojekyll": b"",
+        MARKER: MARKER_TEXT,
+        "CNAME": b"alice.example.org\n",
+    }
     assert published(site.remote, site.env, "gh-pages") == expected
     # the first deploy has no parent; the message names the source commit
     assert git(site.remote, site.env, "rev-list", "--count", "gh-pages").strip() == "1"
@@ -172,7 +152,7 @@ def test_second_deploy_adds_a_commit_on_top_of_the_first(site: Site) -> None:
     assert files["index.html"] == b"<h1>Alice, updated</h1>\n"
     assert "_private.html" not in files
     assert "CNAME" not in files
-    assert second.files == len(OUTPUT_FILES) - 1 + 1
+    assert second.files == len(OUTPUT_FILES) - 1 + 2
 
 
 def test_unchanged_output_still_makes_a_new_commit(site: Site) -> None:
@@ -194,7 +174,7 @@ def test_push_false_creates_the_local_branch_only(site: Site) -> None:
     assert result.remote is None
     assert git(site.repo, site.env, "rev-parse", "refs/heads/gh-pages").strip() == result.commit
     assert git(site.remote, site.env, "branch", "--list", "gh-pages").strip() == ""
-    assert set(published(site.repo, site.env, "gh-pages")) == {*OUTPUT_FILES, ".nojekyll"}
+    assert set(published(site.repo, site.env, "gh-pages")) == {*OUTPUT_FILES, ".nojekyll", MARKER}
 
 
 def test_push_false_needs_no_remote(site: Site) -> None:
@@ -255,7 +235,7 @@ def test_symlinks_and_executable_bits_are_kept(site: Site) -> None:
 def test_nested_git_folder_in_the_output_is_skipped(site: Site) -> None:
     write_files(site.output / ".git", {"HEAD": b"ref: refs/heads/gh-pages\n"})
     deploy(site, push=False)
-    assert set(published(site.repo, site.env, "gh-pages")) == {*OUTPUT_FILES, ".nojekyll"}
+    assert set(published(site.repo, site.env, "gh-pages")) == {*OUTPUT_FILES, ".nojekyll", MARKER}
 
 
 # --- errors --------------------------------------------------------------------------------------

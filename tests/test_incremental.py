@@ -14,39 +14,8 @@ import pytest
 from generator import incremental
 from generator.build import BuildResult, build_site
 from generator.incremental import Rebuilder, template_variables
+from tests.conftest import ALICE_PAPERS, ALICE_PROFILE, write_alice_site, write_files
 
-SITE_YAML = """\
-title: Alice Example
-base_url: https://alice.github.io/profile/
-bibliography:
-  - content/papers.bib
-paper_badges:
-  - {field: score, label: Score, decimals: 1}
-today: 2026-11-28
-"""
-PROFILE = "name: Alice Example\naffiliation: Example University\n"
-PAPERS = """\
-@article{first2026,
-  title = {A First Paper on Pipelines},
-  author = {Alice Example and Bob Other},
-  date = {2026-05-18},
-  score = {63.3},
-  abstract = {Pipelines, measured.},
-}
-
-@article{second2025,
-  title = {A Second Paper on Potentials},
-  author = {Alice Example},
-  year = {2025},
-}
-
-@inproceedings{third2024,
-  title = {A Third Paper},
-  author = {Carol Li and Alice Example},
-  year = {2024},
-  booktitle = {Proceedings of Things},
-}
-"""
 PAPER_PAGES = {
     "papers/first2026/index.html",
     "papers/second2025/index.html",
@@ -62,17 +31,10 @@ class Site:
         self.out = root.parent / "serve-out"
         self.builder = Rebuilder(root, output=self.out)
         self.renders: list[str] = []  # shared with the `renders` fixture when it is used
-        for rel, text in {
-            "site.yaml": SITE_YAML,
-            "content/profile.yaml": PROFILE,
-            "content/papers.bib": PAPERS,
-        }.items():
-            self.write(rel, text)
+        write_alice_site(root)
 
     def write(self, rel: str, text: str) -> None:
-        path = self.root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        write_files(self.root, {rel: text})
 
     def edit(self, rel: str, old: str, new: str) -> None:
         path = self.root / rel
@@ -287,7 +249,9 @@ def test_a_paper_file_appearing_gives_its_link(site: Site) -> None:
         "content/papers.bib", "  score = {63.3},\n", "  score = {63.3},\n  pdf = {content/a.pdf},\n"
     )
     first = site.build()
-    assert any("file not found: content/a.pdf" in w.message for w in first.warnings)
+    assert [w.key for w in first.warnings if "content/a.pdf (no link is shown)" in w.message] == [
+        "pdf"
+    ]
     page = site.out / "papers/first2026/index.html"
     assert b'href="../../content/a.pdf"' not in page.read_bytes()
     site.write("content/a.pdf", "%PDF-1.4\n")  # the .bib is unchanged: only the file is new
@@ -317,10 +281,10 @@ def test_a_value_changing_only_its_type_is_seen(site: Site) -> None:
     site.write("templates/page.html", '{% include "_value.html" %} {{ metrics[-1].value }}\n')
     site.write("content/pages/about.md", "---\ntitle: About\n---\nHello.\n")
     metric = "metrics:\n  custom:\n    - {label: Novelty, value: VALUE, unit: '%'}\n"
-    site.write("content/profile.yaml", PROFILE + metric.replace("VALUE", "56"))
+    site.write("content/profile.yaml", ALICE_PROFILE + metric.replace("VALUE", "56"))
     site.build()
     assert (site.out / "about/index.html").read_text() == "56 56\n"
-    site.write("content/profile.yaml", PROFILE + metric.replace("VALUE", "56.0"))
+    site.write("content/profile.yaml", ALICE_PROFILE + metric.replace("VALUE", "56.0"))
     site.build()
     assert (site.out / "about/index.html").read_text() == "56.0 56.0\n"
 
@@ -358,7 +322,9 @@ def test_a_failed_rebuild_keeps_the_last_good_output_and_recovers(site: Site) ->
         (site.root / "content/papers.bib").write_bytes(b"@article{x, title={\xff}}\n")
         site.builder.build()
     assert files(site.out) == before
-    site.write("content/papers.bib", PAPERS.replace("{A Third Paper}", "{A Third Paper, Fixed}"))
+    site.write(
+        "content/papers.bib", ALICE_PAPERS.replace("{A Third Paper}", "{A Third Paper, Fixed}")
+    )
     site.build()
     assert b"A Third Paper, Fixed" in (site.out / "papers/third2024/index.html").read_bytes()
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import posixpath
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -31,9 +30,7 @@ from generator.model import BadgeSpec, BibSource, Output, Paper
 from generator.output import MARKER, write_site
 from generator.profile import read_profile
 from generator.urls import absolute, link_target, relative, safe_url
-
-SiteFactory = Callable[..., Path]
-
+from tests.conftest import SiteFactory
 
 # --- config -------------------------------------------------------------------------------
 
@@ -363,7 +360,7 @@ def test_missing_local_paper_file_is_a_located_warning(
     result = build_site(site, output=out)
     found = [(p.line, p.key, p.message) for p in result.warnings]
     assert found == [
-        (1, "pdf", "pdf file not found: files/nope.pdf (no link is shown)"),
+        (1, "pdf", "pdf does not exist: files/nope.pdf (no link is shown)"),
         (3, "code", "code points outside the site folder: ../up (no link is shown)"),
     ]
     page = (out / "papers" / "y" / "index.html").read_text(encoding="utf-8")
