@@ -21,11 +21,11 @@ import re
 import secrets
 import shutil
 import stat
-import sys
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from generator.errors import ScholarpageError
+from generator.locking import CLOEXEC, DIRECTORY, NOFOLLOW, lock, same_file
 from generator.model import Output
 
 MARKER = ".scholarpage"
@@ -39,9 +39,6 @@ _NEW = "site"
 _OLD = "old"
 _TOKEN = re.compile(r"(\d+)-[0-9a-f]{16}")
 _CLAIM_ATTEMPTS = 5
-_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
-_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
-_DIRECTORY = getattr(os, "O_DIRECTORY", 0)
 
 
 def check_output_dir(out_dir: Path, site_dir: Path) -> None:
@@ -85,31 +82,6 @@ def staging_prefix(out_dir: Path) -> str:
     return f".{out_dir.name}.staging-"
 
 
-def _lock(fd: int, *, wait: bool) -> bool:
-    """Take an exclusive flock on `fd`; False when another open file holds it (`wait=False`).
-    Without flock (Windows) nothing can prove an owner gone, so a lock is never "free"."""
-    if sys.platform == "win32":
-        return wait
-    import fcntl
-
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return False
-    return True
-
-
-def _same_file(fd: int, path: str | Path, dir_fd: int | None = None) -> bool:
-    """Whether the open `fd` is still the file at `path` (a lock on an unlinked or replaced
-    file proves nothing about the folder)."""
-    try:
-        here = os.stat(path, dir_fd=dir_fd, follow_symlinks=False)
-    except OSError:
-        return False
-    mine = os.fstat(fd)
-    return (here.st_dev, here.st_ino) == (mine.st_dev, mine.st_ino)
-
-
 @dataclass(frozen=True)
 class ClaimedFolder:
     """A new folder that this process holds the lock of until `release()`."""
@@ -145,7 +117,7 @@ def claim_folder(parent: Path, prefix: str) -> ClaimedFolder:
         try:
             folder.mkdir()
             fd = os.open(
-                folder / LOCK, os.O_RDWR | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC, 0o600
+                folder / LOCK, os.O_RDWR | os.O_CREAT | os.O_EXCL | NOFOLLOW | CLOEXEC, 0o600
             )
         except (FileExistsError, FileNotFoundError):
             continue  # a token taken, or the empty folder removed by a cleaning build
@@ -153,7 +125,7 @@ def claim_folder(parent: Path, prefix: str) -> ClaimedFolder:
         try:
             os.write(fd, LOCK_TEXT)
             # waits only for a cleaning build that took the fresh file for a dead one's
-            if _lock(fd, wait=True) and _same_file(fd, folder / LOCK):
+            if lock(fd, wait=True) and same_file(fd, folder / LOCK):
                 return claimed
         except BaseException:
             claimed.release()
@@ -218,12 +190,12 @@ def remove_dead_folders(parent: Path, prefix: str, restore_to: Path | None = Non
 
 def _remove_if_dead(folder: Path, restore_to: Path | None) -> bool:
     try:
-        dir_fd = os.open(folder, os.O_RDONLY | _DIRECTORY | _NOFOLLOW | _CLOEXEC)
+        dir_fd = os.open(folder, os.O_RDONLY | DIRECTORY | NOFOLLOW | CLOEXEC)
     except OSError:
         return False  # gone, a link, or not a folder: not ours to touch
     try:
         try:
-            fd = os.open(LOCK, os.O_RDONLY | _NOFOLLOW | _CLOEXEC, dir_fd=dir_fd)
+            fd = os.open(LOCK, os.O_RDONLY | NOFOLLOW | CLOEXEC, dir_fd=dir_fd)
         except FileNotFoundError:
             # an owner killed before it made the lock file, or one that had removed it: only
             # an empty folder goes, and removing an empty folder loses nothing
@@ -233,9 +205,9 @@ def _remove_if_dead(folder: Path, restore_to: Path | None) -> bool:
                 return False
             return True
         try:
-            if not stat.S_ISREG(os.fstat(fd).st_mode) or not _lock(fd, wait=False):
+            if not stat.S_ISREG(os.fstat(fd).st_mode) or not lock(fd, wait=False):
                 return False  # held: its build is still running
-            if not _same_file(fd, LOCK, dir_fd=dir_fd):
+            if not same_file(fd, LOCK, dir_fd=dir_fd):
                 return False
             text = os.pread(fd, len(LOCK_TEXT) + 1, 0)
             if text == LOCK_TEXT:
