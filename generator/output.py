@@ -241,7 +241,7 @@ def _pid_running(pid: int) -> bool:
     return True
 
 
-def _remove_legacy(out_dir: Path) -> None:
+def _remove_legacy(out_dir: Path) -> int:
     """Folders of earlier versions, named `.NAME.staging-PID` / `.NAME.old-PID`, which took no
     lock: removed only when complete (our marker, written last, with our exact text) and their
     PID runs no process. An `old` one while the output is missing is the previous output."""
@@ -249,7 +249,8 @@ def _remove_legacy(out_dir: Path) -> None:
     try:
         names = os.listdir(out_dir.parent)
     except OSError:
-        return
+        return 0
+    removed = 0
     for name in names:
         m = legacy.fullmatch(name)
         if m is None or _pid_running(int(m.group(2))):
@@ -267,13 +268,16 @@ def _remove_legacy(out_dir: Path) -> None:
                 shutil.rmtree(folder)
         except OSError:
             continue
+        removed += 1
+    return removed
 
 
-def remove_leftovers(out_dir: Path) -> None:
-    """Remove what interrupted builds into `out_dir` left beside it (see the module doc)."""
+def remove_leftovers(out_dir: Path) -> int:
+    """Remove what interrupted builds into `out_dir` left beside it (see the module doc);
+    return how many folders went (or were put back as the output)."""
     out_dir = out_dir.resolve()
-    remove_dead_folders(out_dir.parent, staging_prefix(out_dir), restore_to=out_dir)
-    _remove_legacy(out_dir)
+    dead = remove_dead_folders(out_dir.parent, staging_prefix(out_dir), restore_to=out_dir)
+    return dead + _remove_legacy(out_dir)
 
 
 def write_site(outputs: tuple[Output, ...], out_dir: Path, site_dir: Path) -> None:

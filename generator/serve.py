@@ -12,7 +12,6 @@ import html
 import json
 import mimetypes
 import queue
-import shutil
 import socket
 import tempfile
 import threading
@@ -30,7 +29,7 @@ from watchfiles import DefaultFilter, watch
 from generator.build import BuildCache, BuildResult, build_site
 from generator.config import CONFIG_NAME, load_config
 from generator.errors import Problem, ScholarpageError, Warnings
-from generator.output import MARKER
+from generator.output import MARKER, claim_folder, remove_dead_folders
 from generator.theme import load_theme
 
 EVENTS_PATH = "/__scholarpage/events"
@@ -39,6 +38,7 @@ DEBOUNCE_MS = 1600  # upper bound on grouping a burst of changes (a git checkout
 STEP_MS = 50  # quiet time that ends a burst: the usual latency added to a single save
 KEEPALIVE_S = 15.0  # an SSE comment this often notices closed tabs
 MAX_LISTED = 200  # changed paths sent to pages; past this, pages assume everything changed
+SERVE_PREFIX = "scholarpage-serve-"  # the preview's folder in the temp folder, with its lock
 
 ServeKind = str  # "serving", "built", "failed", "warning"
 
@@ -808,7 +808,11 @@ def serve_site(
             )
         )
     server = bind(host, port)
-    out_dir = Path(tempfile.mkdtemp(prefix="scholarpage-serve-"))
+    temp = Path(tempfile.gettempdir())
+    remove_dead_folders(temp, SERVE_PREFIX)  # of previews killed where no finally ran
+    claimed = claim_folder(temp, SERVE_PREFIX)
+    out_dir = claimed.path / "site"
+    out_dir.mkdir()
     live = LiveState(out_dir)
     server.live = live
     server.report = report
@@ -842,4 +846,4 @@ def serve_site(
             server.shutdown()
             http.join()
         server.server_close()
-        shutil.rmtree(out_dir, ignore_errors=True)
+        claimed.release()
