@@ -41,6 +41,9 @@ from generator.sources import (
 )
 from tests.conftest import REPO, write_site
 
+# real builds and server processes: several seconds each (see pyproject's markers)
+pytestmark = pytest.mark.slow
+
 MARKER = "LEAKED-c0ffee"  # in every file outside the site folder
 ENV_MARKER = "ENVLEAK-5ec12e7"  # in the build's environment (/proc/self/environ)
 INSIDE = "INSIDE-f00d"  # in files inside the site folder that may be used

@@ -262,6 +262,9 @@ _DIE_HOLDING = """
 import os, signal, sys
 from pathlib import Path
 from generator.output import claim_folder, staging_prefix
+
+# real builds and server processes: several seconds each (see pyproject's markers)
+pytestmark = pytest.mark.slow
 out = Path(sys.argv[1])
 claimed = claim_folder(out.parent, staging_prefix(out))
 (claimed.path / "site" / "papers").mkdir(parents=True)
