@@ -70,9 +70,6 @@ def convert(source: str) -> Rendered:
 
 # Characters that can start something other than plain text. "-" only matters as "--".
 _FAST_CHARS = ("\\", "{", "}", "$", "~", "'", "`", '"', "<", ">", "&", "%", "--")
-# The same as tokens, ligatures whole. Literal alternatives only, so the search can skip ahead
-# by first character.
-_SPECIAL = re.compile(r"---?|''?|``?|\\|\{|\}|\$|~|\"|<|>|&|%")
 _BS_LETTER = re.compile(r"\\(?=[A-Za-z])")
 _BS_LETTER_HTML = re.compile(r"\\(?=[A-Za-z<])")
 _FALLBACK_STRIP = re.compile(r"\\[A-Za-z]+|[\\{}$]")
@@ -278,6 +275,21 @@ def _math(tex: str, display: bool, st: _State) -> None:
 # Specials other than punctuation, braces and backslash: what handles each.
 _SPECIALS: Mapping[str, Callable[[str, int, _State], int]] = MappingProxyType(
     {"$": _dollar, "<": _angle, "&": _ampersand, "%": _percent}
+)
+
+
+def _longest_first(token: str) -> tuple[int, str]:
+    """Sort key: "---" before "--", "``" before "`"; ties alphabetical, so the pattern is stable."""
+    return -len(token), token
+
+
+# Every token the scan stops at, longest first so ligatures match whole. Literal alternatives
+# only, so the search can skip ahead by first character.
+_SPECIAL = re.compile(
+    "|".join(
+        re.escape(token)
+        for token in sorted({*PUNCTUATION, *_SPECIALS, "\\", "{", "}"}, key=_longest_first)
+    )
 )
 
 
