@@ -127,7 +127,9 @@ class _State:
         self.links = 0
 
     def emit(self, html: str, text: str) -> None:
-        """One piece of output, in its HTML and its plain-text form."""
+        """One piece of output, in its HTML and its plain-text form (the hottest paths append
+        to ``h`` and ``t`` themselves: a method call per formula or accent shows in the
+        benchmark)."""
         self.h.append(html)
         self.t.append(text)
 
@@ -166,16 +168,24 @@ def _render(s: str, st: _State) -> None:
             chunk = s[i:j]
             h.append(chunk)
             t.append(chunk)
-        token = m.group()
-        if token == "\\":
+        c = s[j]  # the commonest tokens are one character: no need to ask the match
+        if c == "\\":
             i = _macro(s, j + 1, st)
-        elif token == "{":
+        elif c == "{":
             st.stack.append(_Frame(_BRACE))
             i = j + 1
-        elif token == "}":
-            _close_brace(st)
+        elif c == "}":
+            # Close the innermost brace group or link (and tags left open in it); an unmatched
+            # "}" is dropped.
+            if any(f.kind != _ROOT and f.kind != _TAG for f in st.stack):
+                while True:
+                    kind = st.stack[-1].kind
+                    st.close_frame()
+                    if kind in (_BRACE, _LINK):
+                        break
             i = j + 1
         else:
+            token = m.group()
             pair = punctuation(token)
             if pair is not None:
                 h.append(pair[0])
@@ -183,17 +193,6 @@ def _render(s: str, st: _State) -> None:
                 i = m.end()
             else:
                 i = _SPECIALS[token](s, j, st)
-
-
-def _close_brace(st: _State) -> None:
-    """``}``: close the innermost brace group or link (and tags left open in it)."""
-    if any(f.kind != _ROOT and f.kind != _TAG for f in st.stack):
-        while True:
-            kind = st.stack[-1].kind
-            st.close_frame()
-            if kind in (_BRACE, _LINK):
-                break
-    # An unmatched "}" is dropped.
 
 
 _HTML_TAG = re.compile(r"<(/?)(sub|sup|i|b|em|strong)>", re.IGNORECASE)
@@ -267,7 +266,8 @@ def _dollar(s: str, j: int, st: _State) -> int:
 def _math(tex: str, display: bool, st: _State) -> None:
     """A formula (without its delimiters) as MathML, or as text when it cannot be."""
     html, text, is_mathml = math_markup(tex, display, st.unknown)
-    st.emit(html, text)
+    st.h.append(html)
+    st.t.append(text)
     if is_mathml:
         st.has_math = True
 
@@ -304,6 +304,8 @@ def _macro(s: str, i: int, st: _State) -> int:
         return i  # trailing backslash: nothing to show
     c = s[i]
     if not ("a" <= c <= "z" or "A" <= c <= "Z"):
+        if c in ACCENTS:  # the commonest control symbols: \'e, \"u
+            return _accent(s, i + 1, c, st)
         return _control_symbol(s, i + 1, c, st)
     m = LETTERS_RE.match(s, i)
     assert m is not None
@@ -318,9 +320,7 @@ def _macro(s: str, i: int, st: _State) -> int:
 
 
 def _control_symbol(s: str, i: int, c: str, st: _State) -> int:
-    """A backslash and the non-letter ``c``, which was at ``s[i-1]``."""
-    if c in ACCENTS:
-        return _accent(s, i, c, st)
+    """A backslash and the non-letter ``c`` (not an accent), which was at ``s[i-1]``."""
     pair = CONTROL_SYMBOLS.get(c)
     if pair is not None:
         st.emit(*pair)
@@ -565,7 +565,8 @@ def _accent(s: str, i: int, cmd: str, st: _State) -> int:
         # An accent on a dotless i/j means an accented i/j ("\\=\\i" is ī).
         first = UNDOTTED.get(base[0], base[0])
         out = unicodedata.normalize("NFC", first + ACCENTS[cmd]) + base[1:]
-    st.emit(esc(out), out)
+    st.h.append(esc(out))
+    st.t.append(out)
     return nxt
 
 
