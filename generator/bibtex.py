@@ -60,6 +60,8 @@ __all__ = [
     "resolve_entries",
     "split_entries",
     "to_paper",
+    "valid_block",
+    "valid_conversion",
 ]
 
 SPECIAL_KINDS = frozenset({"comment", "preamble", "string"})
@@ -633,6 +635,61 @@ def parse_block(
     if parser.budget_cut:
         result["budget_cut"] = True
     return result
+
+
+_BLOCK_KEYS_ORDER = ("type", "key", "fields", "persons", "problems")
+_BLOCK_KEYS = frozenset(_BLOCK_KEYS_ORDER)
+
+
+def _strings(value: Any, length: int) -> bool:
+    return type(value) is list and len(value) == length and all(type(v) is str for v in value)
+
+
+def valid_block(value: Any) -> bool:
+    """Whether a memoised block has the shape `parse_block` gives (after a JSON round trip):
+    the memo file sits in the user's folder, and anything else is parsed again."""
+    optional = {"macro", "expanded"}  # a result the file's budget cut is never memoised
+    if type(value) is not dict or not _BLOCK_KEYS <= value.keys() <= _BLOCK_KEYS | optional:
+        return False
+    if "expanded" in value and not (type(value["expanded"]) is int and value["expanded"] > 0):
+        return False
+    kind, key, fields, persons, problems = (value[k] for k in _BLOCK_KEYS_ORDER)
+    return (
+        type(kind) is str
+        and (key is None or type(key) is str)
+        and type(fields) is dict
+        and all(type(v) is str for v in fields.values())
+        and type(persons) is dict
+        and all(
+            name in _PERSON_FIELDS and type(names) is list and all(_strings(n, 4) for n in names)
+            for name, names in persons.items()
+        )
+        and type(problems) is list
+        and all(
+            type(p) is list
+            and len(p) == 3
+            and type(p[0]) is int
+            and type(p[1]) is str
+            and type(p[2]) is str
+            for p in problems
+        )
+        and ("macro" not in value or (kind.lower() == "string" and _strings(value["macro"], 2)))
+    )
+
+
+def valid_conversion(value: Any) -> bool:
+    """Whether a memoised LaTeX conversion has the shape `convert_latex` gives."""
+    if type(value) is not list or len(value) != 5:
+        return False
+    html, text, unknown, has_math, bare_percent = value
+    return (
+        type(html) is str
+        and type(text) is str
+        and type(unknown) is list
+        and type(has_math) is bool
+        and type(bare_percent) is bool
+        and all(type(m) is str for m in unknown)
+    )
 
 
 def _skipped_value(

@@ -18,7 +18,7 @@ from generator.bibtex import read_papers
 from generator.config import check_theme_options, load_config
 from generator.errors import Problem, ScholarpageError, Warnings
 from generator.model import Output, Paper, Profile, Site, SiteConfig
-from generator.output import check_output_dir, write_site
+from generator.output import check_output_dir, remove_leftovers, write_site
 from generator.pages import page_templates, read_pages
 from generator.profile import read_profile
 from generator.render import paper_files, render_site
@@ -59,18 +59,23 @@ def reference_date(today: dt.date | None, env: Mapping[str, str]) -> dt.date:
     return today or dt.date.today()
 
 
-def read_settings(
+def read_config(
     site_dir: Path,
     warnings: Warnings,
     *,
     output: Path | None = None,
     base_url: str | None = None,
     theme: str | None = None,
-) -> Settings:
-    """Load site.yaml (with the command line's overrides), check the output folder, load the
-    theme and the profile."""
+) -> SiteConfig:
+    """Load site.yaml (with the command line's overrides); refuse an output folder whose
+    replacement could delete a user's files."""
     config = load_config(site_dir, warnings, base_url=base_url, theme=theme, output=output)
     check_output_dir(config.output, config.site_dir)
+    return config
+
+
+def read_settings(config: SiteConfig, warnings: Warnings) -> Settings:
+    """Load the theme (and check site.yaml's options against it) and the profile."""
     chosen_theme = load_theme(config.theme, config.site_dir, config.config_file, warnings)
     config = replace(
         config, theme_options=check_theme_options(config, chosen_theme.specs, warnings)
@@ -130,7 +135,10 @@ def build_site(
 ) -> BuildResult:
     """Build SITE_DIR into its output folder; on any error the previous output stays as it was."""
     warnings = Warnings()
-    settings = read_settings(site_dir, warnings, output=output, base_url=base_url, theme=theme)
+    config = read_config(site_dir, warnings, output=output, base_url=base_url, theme=theme)
+    # before anything can fail: a build that stops at a content error cleans up too
+    remove_leftovers(config.output)
+    settings = read_settings(config, warnings)
     config = settings.config
     papers = read_papers(config.bibliography, config.paper_badges, warnings)
     site = make_site(settings, papers, warnings, env)

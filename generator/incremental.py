@@ -22,7 +22,6 @@ always the same as a build from scratch (tests/test_incremental.py checks that a
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import os
 import posixpath
@@ -43,12 +42,20 @@ from generator.build import (
     build_result,
     check_strict,
     make_site,
+    read_config,
     read_settings,
 )
 from generator.cache import CACHE_DIR_NAME, Memo, MemoTables, content_key, fingerprint
 from generator.errors import Problem, ScholarpageError, Warnings
 from generator.model import BadgeSpec, BibSource, Output, Paper, Site
-from generator.output import MARKER, MARKER_TEXT, check_output_dir, safe_relpath, write_site
+from generator.output import (
+    MARKER,
+    MARKER_TEXT,
+    check_output_dir,
+    remove_leftovers,
+    safe_relpath,
+    write_site,
+)
 from generator.sources import TEMPLATE, read_input
 from generator.theme import Theme, ThemeEnvironment
 
@@ -56,12 +63,6 @@ __all__ = ["BuildResult", "PaperReader", "Rebuilder", "build_site"]
 
 _BLOCK_MEMO = "bibtex-blocks"
 _LATEX_MEMO = "latex"
-
-
-@functools.cache
-def _code_digest() -> str:
-    """This module decides the disk cache's keys: a change to it empties the tables."""
-    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
 
 
 # --- BibTeX -----------------------------------------------------------------------------------
@@ -165,9 +166,11 @@ class PaperReader:
                 warnings.add(problem)
             return self._last[1]
         mine = Warnings()
-        print_ = fingerprint(_code_digest())
-        blocks = Memo(self.cache_dir, _BLOCK_MEMO, print_, self._tables)
-        conversions = Memo(self.cache_dir, _LATEX_MEMO, print_, self._tables)
+        print_ = fingerprint()
+        blocks = Memo(self.cache_dir, _BLOCK_MEMO, print_, self._tables, valid=bibtex.valid_block)
+        conversions = Memo(
+            self.cache_dir, _LATEX_MEMO, print_, self._tables, valid=bibtex.valid_conversion
+        )
         macros = bibtex.initial_macros()
         state = print_
         entries = []
@@ -516,7 +519,9 @@ def build_site(
     """generator.build.build_site with the disk cache: an unchanged bibliography is neither
     parsed nor converted again. The output is the same; the previous one stays on any error."""
     warnings = Warnings()
-    settings = read_settings(site_dir, warnings, output=output, base_url=base_url, theme=theme)
+    config = read_config(site_dir, warnings, output=output, base_url=base_url, theme=theme)
+    remove_leftovers(config.output)  # before anything can fail (see build.build_site)
+    settings = read_settings(config, warnings)
     config = settings.config
     reader = PaperReader(config.site_dir / CACHE_DIR_NAME)
     papers = reader.read(config.bibliography, config.paper_badges, warnings)
@@ -552,9 +557,10 @@ class Rebuilder:
         """Build like generator.build.build_site; `changed` lists the files rewritten or
         deleted. On any error the folder keeps the last good build."""
         warnings = Warnings()
-        settings = read_settings(
+        config = read_config(
             self.site_dir, warnings, output=self.output, base_url=self.base_url, theme=self.theme
         )
+        settings = read_settings(config, warnings)
         config = settings.config
         if self._papers is None:
             self._papers = PaperReader(config.site_dir / CACHE_DIR_NAME)

@@ -129,7 +129,7 @@ def test_init_then_build(tmp_path: Path) -> None:
     created = run("init", target, cwd=tmp_path)
     assert created.returncode == 0, created.stderr
     ignored = (target / ".gitignore").read_text(encoding="utf-8").split()
-    assert ignored == ["_site/", ".scholarpage-cache/"]
+    assert ignored == ["_site/", ".scholarpage-cache/", ".*.staging-*/"]
     built = run("build", target, "--strict", cwd=tmp_path)
     assert built.returncode == 0, built.stderr
     html = (target / "_site" / "index.html").read_text(encoding="utf-8")

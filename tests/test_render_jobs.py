@@ -13,7 +13,7 @@ from typing import Any
 
 from generator import render
 from generator.bibtex import read_papers
-from generator.build import build_site, make_site, read_settings
+from generator.build import build_site, make_site, read_config, read_settings
 from generator.errors import Warnings
 from generator.model import Output, Site
 from generator.theme import Theme
@@ -30,7 +30,7 @@ def _example(tmp_path: Path) -> tuple[Site, Theme]:
     (site_dir / "content/pages").mkdir(exist_ok=True)
     (site_dir / "content/pages/about.md").write_text("---\ntitle: About\n---\nHi.\n")
     warnings = Warnings()
-    settings = read_settings(site_dir, warnings, output=tmp_path / "out")
+    settings = read_settings(read_config(site_dir, warnings, output=tmp_path / "out"), warnings)
     config = settings.config
     papers = read_papers(config.bibliography, config.paper_badges, warnings)
     return make_site(settings, papers, warnings, EPOCH), settings.theme
