@@ -9,8 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,10 +17,9 @@ import yaml
 
 from generator.errors import ScholarpageError
 from generator.importers import ImportRequest, import_papers
-from generator.importers.bibfile import read_blocks
 from generator.importers.records import latex_value, plain_to_latex, title_key
 from tests.conftest import REPO
-from tests.importserver import FIXTURES, SHARED_API
+from tests.importkit import FIXTURES, SHARED_API, entries, ok, run, user_error
 
 SiteFactory = Callable[..., Path]
 EMPTY_BIB = "% my papers\n"
@@ -39,37 +36,6 @@ DBLP_FIXTURE = FIXTURES / "dblp_pid_e_AdaExample.bib"
 needs_corpus = pytest.mark.skipif(
     not DEL_MAESTRO.exists(), reason="the shared corpus (../shared/corpus/api) is not present"
 )
-
-
-def run(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(REPO), "SOURCE_DATE_EPOCH": "1795824000"}
-    return subprocess.run(
-        [sys.executable, "-m", "generator", *map(str, args)],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=env,
-        timeout=120,
-    )
-
-
-def ok(result: subprocess.CompletedProcess[str]) -> str:
-    assert result.returncode == 0, result.stderr
-    assert "Traceback" not in result.stderr
-    return result.stdout
-
-
-def user_error(result: subprocess.CompletedProcess[str], *fragments: str) -> None:
-    assert result.returncode == 1, (result.stdout, result.stderr)
-    assert "Traceback" not in result.stderr
-    for fragment in fragments:
-        assert fragment in result.stderr, (fragment, result.stderr)
-
-
-def entries(path: Path) -> dict[str, dict[str, str]]:
-    """key -> fields, as the importer's own scanner reads the file back."""
-    text = path.read_text(encoding="utf-8")
-    return {b.entry.key or "": b.entry.values() for b in read_blocks(text)}
 
 
 def request(site: Path, source: str, **kwargs: object) -> ImportRequest:

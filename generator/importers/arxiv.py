@@ -294,6 +294,7 @@ def _fetch_ids(
 ) -> Harvest:
     works: list[ImportedWork] = []
     skipped: list[Skip] = []
+    stray = 0
     for i in range(0, len(query.ids), page_size):
         batch = query.ids[i : i + page_size]
         url = f"{base_url}/query?" + urlencode(
@@ -303,12 +304,18 @@ def _fetch_ids(
             client.get(url, what="arXiv", accept="application/atom+xml", interval=INTERVAL),
             Origin(url),
         )
-        works.extend(page.works)
+        wanted = set(batch)
+        for work in page.works:
+            if work.arxiv_id in wanted and all(w.arxiv_id != work.arxiv_id for w in works):
+                works.append(work)
+            else:
+                stray += 1
         skipped.extend(page.skipped)
         if progress is not None:
             progress("arXiv", len(works), len(query.ids))
     found = {w.arxiv_id for w in works}
-    for wanted in query.ids:
-        if wanted not in found:
-            skipped.append(Skip(f"arXiv {wanted}", "not found on arXiv"))
-    return Harvest(tuple(works), tuple(skipped), label=query.label)
+    for asked in query.ids:
+        if asked not in found:
+            skipped.append(Skip(f"arXiv {asked}", "not found on arXiv"))
+    notes = (f"ignored {stray} entries of the answer that were not asked for",) if stray else ()
+    return Harvest(tuple(works), tuple(skipped), notes, label=query.label)

@@ -223,6 +223,13 @@ class HttpClient:
                 status = int(raw.status or 0)
                 reason = str(getattr(raw, "reason", "") or "")
                 header = raw.headers
+                if 300 <= status < 400:
+                    target = printable(header.get("Location") or "nowhere")
+                    raise ScholarpageError.single(
+                        f"{printable(url)} redirects to {target!r}, which is not followed "
+                        "(only http and https are)",
+                        hint="check --api-url",
+                    )
                 if status in RETRY_STATUS:
                     after = retry_after(header.get("Retry-After"), self._wall())
                     raise _Retry(f"HTTP {status} {printable(reason)}".rstrip(), after)

@@ -1,4 +1,5 @@
-"""A real HTTP server on 127.0.0.1 that answers like the APIs `scholarpage import` talks to.
+"""Helpers of the import tests: running the CLI, reading a .bib back, and a real HTTP server on
+127.0.0.1 that answers like the APIs `scholarpage import` talks to.
 
 Each route (a path, optionally a predicate on the query) has a list of replies given in turn
 (the last one repeats), so a test can say "503, then the recorded answer". A reply can also
@@ -10,6 +11,9 @@ assert on the work done rather than on time.
 from __future__ import annotations
 
 import http.server
+import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -145,6 +149,41 @@ def serve(api: RecordedAPI) -> Iterator[RecordedAPI]:
         api.release.set()
         server.shutdown()
         server.server_close()
+
+
+def run(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """`python -m generator ARGS` with this checkout and a fixed reference date (2026-11-28)."""
+    env = {**os.environ, "PYTHONPATH": str(REPO), "SOURCE_DATE_EPOCH": "1795824000"}
+    return subprocess.run(
+        [sys.executable, "-m", "generator", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=120,
+    )
+
+
+def ok(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    return result.stdout
+
+
+def user_error(result: subprocess.CompletedProcess[str], *fragments: str) -> None:
+    """Exit 1 with every fragment in the message, and no traceback."""
+    assert result.returncode == 1, (result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr
+    for fragment in fragments:
+        assert fragment in result.stderr, (fragment, result.stderr)
+
+
+def entries(path: Path) -> dict[str, dict[str, str]]:
+    """key -> fields, as the importer's own scanner reads the file back."""
+    from generator.importers.bibfile import read_blocks
+
+    text = path.read_text(encoding="utf-8")
+    return {b.entry.key or "": b.entry.values() for b in read_blocks(text)}
 
 
 def shared(name: str) -> bytes:
