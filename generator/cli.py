@@ -4,13 +4,18 @@ prints or exits."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from generator import __version__
 from generator.errors import Problem, ScholarpageError
 from generator.seo import SITEMAP
+
+if TYPE_CHECKING:
+    from generator.importers import ImportReport
 
 EXIT_OK = 0
 EXIT_CONTENT = 1
@@ -229,7 +234,6 @@ class _ProgressBar:
 
 def _cmd_import(args: argparse.Namespace) -> int:
     from generator.importers import ImportRequest, import_papers
-    from generator.importers.records import printable
 
     request = ImportRequest(
         source=args.source,
@@ -251,6 +255,17 @@ def _cmd_import(args: argparse.Namespace) -> int:
             bar.close()
     if args.quiet:
         return EXIT_OK
+    try:
+        _print_import(report, verbose=args.verbose)
+    except BrokenPipeError:  # `scholarpage import ... | head`: the rest is not wanted
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    return EXIT_OK
+
+
+def _print_import(report: ImportReport, *, verbose: bool) -> None:
+    from generator.importers.records import printable
+
     counts = (
         f"{len(report.new)} new, {len(report.present)} already present, "
         f"{len(report.updated)} updated, {len(report.skipped)} skipped"
@@ -263,7 +278,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
     for item in report.skipped:
         key = f"{printable(item.key)}  " if item.key else ""
         print(f"  - {key}{item.title}: skipped, {item.detail}")
-    if args.verbose:
+    if verbose:
         for item in report.present:
             print(f"  = {printable(item.key or '')}  {item.title}: {item.detail}")
         if report.dropped_fields:
@@ -285,7 +300,6 @@ def _cmd_import(args: argparse.Namespace) -> int:
         print(f"The previous version is kept as {report.backup}")
     elif not report.written:
         print(f"{report.into} is unchanged.")
-    return EXIT_OK
 
 
 COMMANDS = {

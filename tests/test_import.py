@@ -552,6 +552,10 @@ def test_refusals_are_clear_and_change_nothing(make_site: SiteFactory, tmp_path:
     user_error(run("import", "dblp", "--from", DBLP_FIXTURE, cwd=nowhere), "--into FILE.bib")
     user_error(run("import", "dblp", "--from", tmp_path / "missing.json", cwd=site), "not found")
     user_error(run("import", "dblp", "--from", "/dev/zero", cwd=site), "not a regular file")
+    user_error(run("import", "dblp", "x", "--limit", "0", cwd=site), "--limit must be 1 or more")
+    for timeout in ("0", "nan", "inf", "-1"):
+        user_error(run("import", "dblp", "x", "--timeout", timeout, cwd=site), "--timeout must be")
+    user_error(run("import", "dblp", "x", "--retries", "99", cwd=site), "--retries must be 0 to 10")
     assert bib.read_bytes() == before
     assert json_bib.read_text(encoding="utf-8") == '{"not": "bibtex"}\n'
 
@@ -722,3 +726,66 @@ def test_plain_text_round_trips_through_latex() -> None:
         assert convert(plain_to_latex(plain)).text.replace("\u2060", "") == plain
     assert latex_value("$\\alpha$ 50% {x") == "$\\alpha$ 50\\% \\textbraceleft{}x"
     assert title_key("{\\O}rsted's $\\alpha$-decay") == title_key("Ørsted’s α-Decay")
+
+
+def test_entries_after_a_broken_last_entry_are_still_read(make_site: SiteFactory) -> None:
+    broken = "@article{mine, title = {Value all research products}, doi = {10.1038/493159a},\n"
+    broken += "  note = {never closed\n"
+    site = make_site(bib=broken)
+    out = ok(run("import", "dblp", "--from", DBLP_FIXTURE, cwd=site))
+    assert "4 new" in out
+    text = (site / "content" / "papers.bib").read_text(encoding="utf-8")
+    assert text.startswith(broken)
+    built = run("build", site)
+    assert built.returncode == 0 and "Built 5 papers" in built.stdout  # 4 new + the broken one
+
+
+def test_same_title_in_two_issues_is_two_works(make_site: SiteFactory, tmp_path: Path) -> None:
+    export = tmp_path / "tugboat.bib"
+    export.write_text(
+        "@article{e1, title = {Editorial comments}, author = {Beeton, Barbara}, year = 1985,\n"
+        "  volume = 6, number = 1, pages = {1--2}}\n"
+        "@article{e2, title = {Editorial comments}, author = {Beeton, Barbara}, year = 1985,\n"
+        "  volume = 6, number = 2, pages = {65--66}}\n"
+        "@article{e3, title = {Editorial Comments}, author = {B. Beeton}, year = 1985,\n"
+        "  volume = 6, number = 2}\n"
+        "@article{p1, title = {Deep learning}, author = {LeCun, Yann}, year = 2015}\n"
+        "@book{p2, title = {Deep Learning}, author = {Goodfellow, Ian}, year = 2015}\n",
+        encoding="utf-8",
+    )
+    site = make_site(bib="")
+    out = ok(run("import", "bibtex", export, cwd=site))
+    assert "4 new, 0 already present, 0 updated, 1 skipped" in out
+    assert set(entries(site / "content" / "papers.bib")) == {"e1", "e2", "p1", "p2"}
+
+
+def test_openalex_fields_of_the_wrong_type_are_not_a_traceback(
+    make_site: SiteFactory, tmp_path: Path
+) -> None:
+    odd = [
+        {
+            "id": "W1",
+            "title": "Odd one",
+            "authorships": 5,
+            "locations": "x",
+            "biblio": [],
+            "publication_year": "2020",
+            "cited_by_count": True,
+            "abstract_inverted_index": {"a": [10**9]},
+        },
+        {
+            "id": "W2",
+            "title": "Odd two",
+            "authorships": [None, {"author": "x"}],
+            "primary_location": 3,
+        },
+        "not a work",
+    ]
+    saved = tmp_path / "odd.json"
+    saved.write_text(json.dumps({"results": odd, "meta": {"count": 3}}), encoding="utf-8")
+    site = make_site(bib="")
+    out = ok(run("import", "openalex", "--from", saved, cwd=site))
+    assert "2 new" in out and "not a work object" in out
+    found = {f["title"]: f for f in entries(site / "content" / "papers.bib").values()}
+    assert set(found) == {"Odd one", "Odd two"}
+    assert "citations" not in found["Odd one"] and "abstract" not in found["Odd one"]

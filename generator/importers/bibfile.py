@@ -335,8 +335,9 @@ def works_from_bib(text: str, label: str, *, keep: frozenset[str] = frozenset())
         entry = block.entry
         where = f"{label}:{block.line}"
         what = f"@{entry.kind}{{{entry.key or ''}}} ({where})"
-        if not entry.complete:
-            skipped.append(Skip(what, f"could not be read: {entry.problem}"))
+        if not entry.complete or block.repaired:
+            why = "its braces do not balance" if block.repaired else entry.problem
+            skipped.append(Skip(what, f"could not be read: {why}"))
             continue
         if (entry.key or "").lower() in parents:
             skipped.append(Skip(what, "a proceedings volume its papers point to by crossref"))
@@ -380,6 +381,14 @@ def work_from_fields(
     if others:
         names = names[:-1]
     journal = fields.get("journal") or fields.get("journaltitle")
+    volume = _opt(fields.get("volume"))
+    if (
+        arxiv
+        and (journal or "").strip("{} ").lower() == "corr"
+        and (volume or "").startswith("abs/")
+    ):
+        # DBLP lists arXiv preprints as papers in a journal "CoRR", volume abs/ID
+        journal, volume, kind = None, None, "misc"
     return ImportedWork(
         title=clean_text(fields.get("title", "")),
         entry_type=kind,
@@ -390,7 +399,7 @@ def work_from_fields(
         day=date.day,
         journal=clean_text(journal) if journal else None,
         booktitle=_opt(fields.get("booktitle")),
-        volume=_opt(fields.get("volume")),
+        volume=volume,
         number=_opt(fields.get("number") or fields.get("issue")),
         pages=_opt(fields.get("pages")),
         publisher=_opt(fields.get("publisher")),

@@ -3,7 +3,7 @@
 The answer is read like any .bib (crossref parents merged into their papers). DBLP's own
 bookkeeping fields (timestamp, biburl, bibsource) are dropped, homonym numbers are removed from
 names ("Wei Wang 0001"), and its CoRR entries (journal CoRR, volume abs/...) become arXiv
-preprints rather than papers in a journal called CoRR.
+preprints rather than papers in a journal called CoRR (as in any imported .bib).
 """
 
 from __future__ import annotations
@@ -37,18 +37,7 @@ def check_pid(value: str) -> str:
 
 
 def _tidy(work: ImportedWork) -> ImportedWork:
-    authors = tuple(_HOMONYM.sub("", name) for name in work.authors)
-    journal = (work.journal or "").strip().strip("{}")
-    if journal.lower() == "corr" and (work.volume or "").startswith("abs/"):
-        return replace(
-            work,
-            authors=authors,
-            journal=None,
-            volume=None,
-            entry_type="misc",
-            preprint=True,
-        )
-    return replace(work, authors=authors)
+    return replace(work, authors=tuple(_HOMONYM.sub("", name) for name in work.authors))
 
 
 def from_bytes(data: bytes, origin: Origin, keep: frozenset[str] = frozenset()) -> Harvest:

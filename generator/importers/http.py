@@ -131,10 +131,10 @@ class HttpClient:
         sleep: Callable[[float], None] = time.sleep,
         on_wait: Callable[[float, str], None] | None = None,
     ) -> None:
-        if timeout <= 0:
-            raise ScholarpageError.single("--timeout must be a positive number of seconds")
-        if retries < 0:
-            raise ScholarpageError.single("--retries must be 0 or more")
+        if not 0 < timeout <= 600:  # also refuses nan and inf
+            raise ScholarpageError.single("--timeout must be a number of seconds, 0 to 600")
+        if not 0 <= retries <= 10:
+            raise ScholarpageError.single("--retries must be 0 to 10")
         self.timeout = timeout
         self.retries = retries
         self.backoff = backoff

@@ -2,8 +2,10 @@
 
 A work is already present when an entry has the same DOI, the same arXiv id, the same
 normalised title and year, or is another version of it (the same normalised title of three
-words or more, years at most one apart, the same first author's family name where both name
-one: a preprint and its published paper). The same rules apply among the incoming works, so
+words or more, years at most one apart: a preprint and its published paper). The title rules
+also need the first authors' family names to agree where both name one, and do not apply when
+both say where they appeared (volume, number, pages) and that differs: the "Editorial" of two
+issues is two works. The same rules apply among the incoming works, so
 one source listing a preprint and its journal version adds one entry.
 
 The user's entries are never rewritten: the only edit is the `citations` value of an entry of
@@ -59,6 +61,20 @@ class _Ident:
     title: str
     year: int | None
     family: str
+    place: tuple[str, str, str] = ("", "", "")  # volume, number, pages (normalised)
+
+    def elsewhere(self, other: _Ident) -> bool:
+        """Both say where they appeared, and it differs: two works with one title (the
+        "Editorial" of two issues), not two records of one work."""
+        return any(a and b and a != b for a, b in zip(self.place, other.place, strict=True))
+
+
+def _place(volume: str | None, number: str | None, pages: str | None) -> tuple[str, str, str]:
+    return (
+        "".join(title_key(volume).split()),
+        "".join(title_key(number).split()),
+        "".join(title_key(pages).split()),
+    )
 
 
 @dataclass(frozen=True)
@@ -83,6 +99,9 @@ def _ident_fields(fields: dict[str, str]) -> _Ident:
         title_key(fields.get("title")),
         parse_date(fields).year,
         family_key(names[0]) if names else "",
+        _place(
+            fields.get("volume"), fields.get("number") or fields.get("issue"), fields.get("pages")
+        ),
     )
 
 
@@ -94,6 +113,7 @@ def _ident_work(work: ImportedWork) -> _Ident:
         title_key(work.title),
         work.year,
         family_key(work.authors[0]) if work.authors else "",
+        _place(work.volume, work.number, work.pages),
     )
 
 
@@ -129,9 +149,11 @@ class _Index:
         words = ident.title.split()
         for n in self.by_title.get(ident.title, ()) if ident.title else ():
             other = self.idents[n]
+            if ident.elsewhere(other):
+                continue
             families = not ident.family or not other.family or ident.family == other.family
             same_year = ident.year is not None and ident.year == other.year
-            if same_year and (len(words) >= 2 or (ident.family and ident.family == other.family)):
+            if same_year and families and (len(words) >= 2 or ident.family):
                 found.setdefault(n, "same title and year")
                 continue
             near = ident.year is None or other.year is None or abs(ident.year - other.year) <= 1

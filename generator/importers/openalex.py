@@ -87,6 +87,10 @@ def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def _abstract(index: Any) -> str | None:
     """The abstract from OpenAlex's inverted index, or None when it is absent or implausible."""
     if not isinstance(index, dict) or not index:
@@ -123,7 +127,7 @@ def _work(item: Any, n: int) -> ImportedWork | Skip:
     arxiv = arxiv_from_doi(doi)
     if arxiv:
         doi = None
-    locations = [loc for loc in item.get("locations") or [] if isinstance(loc, dict)]
+    locations = [loc for loc in _list(item.get("locations")) if isinstance(loc, dict)]
     primary = _dict(item.get("primary_location"))
     for loc in [primary, *locations]:
         for link in ("landing_page_url", "pdf_url"):
@@ -131,7 +135,7 @@ def _work(item: Any, n: int) -> ImportedWork | Skip:
             if arxiv is None and url and "arxiv.org/" in url:
                 arxiv = clean_arxiv(url)
     names = []
-    for authorship in item.get("authorships") or []:
+    for authorship in _list(item.get("authorships")):
         a = _dict(authorship)
         name = _text(_dict(a.get("author")).get("display_name")) or _text(a.get("raw_author_name"))
         if name:
