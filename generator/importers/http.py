@@ -227,7 +227,7 @@ class HttpClient:
                     target = printable(header.get("Location") or "nowhere")
                     raise ScholarpageError.single(
                         f"{printable(url)} redirects to {target!r}, which is not followed "
-                        "(only http and https are)",
+                        "(a redirect loop, or not an http(s) URL)",
                         hint="check --api-url",
                     )
                 if status in RETRY_STATUS:

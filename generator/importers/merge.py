@@ -247,8 +247,8 @@ def plan(
         if new:
             n, why = new[0]
             pos = kept_pos[n]
-            other = kept[pos]
-            kept[pos] = merge_versions(other, work)
+            kept[pos] = merge_versions(kept[pos], work)
+            kept_pos[index.add(ident)] = pos  # a third record may match this one only
             skipped.append(
                 Item(None, _work_title(work), f"listed twice by the source ({why}); merged")
             )

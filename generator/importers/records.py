@@ -60,29 +60,6 @@ _KEY_SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_:.+/-]{0,99}$")
 _STOP = frozenset(
     re.findall(r"\w+", "a an the on of in for and to with from by at as is are via towards using")
 )
-ENTRY_TYPES = frozenset(
-    {
-        "article",
-        "inproceedings",
-        "incollection",
-        "inbook",
-        "book",
-        "phdthesis",
-        "mastersthesis",
-        "techreport",
-        "misc",
-        "unpublished",
-        "proceedings",
-        "online",
-        "software",
-        "dataset",
-        "thesis",
-        "report",
-        "booklet",
-        "manual",
-        "conference",
-    }
-)
 
 
 def printable(text: str, limit: int = 300) -> str:
@@ -428,7 +405,7 @@ def bib_fields(work: ImportedWork) -> list[tuple[str, str]]:
 
 def to_bibtex(work: ImportedWork, key: str, newline: str = "\n") -> str:
     """One clean entry: `@type{key,`, one `name = {value},` line per field, `}`."""
-    kind = work.entry_type if work.entry_type in ENTRY_TYPES else "misc"
+    kind = work.entry_type if re.fullmatch(r"[a-z]{2,24}", work.entry_type) else "misc"
     lines = [f"@{kind}{{{key},"]
     lines += [f"  {name} = {{{value}}}," for name, value in bib_fields(work)]
     lines.append("}")

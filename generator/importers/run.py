@@ -198,7 +198,7 @@ def _harvest(
     source = request.source
     ids = request.ids
     if request.from_file is not None:
-        if ids and source != "bibtex":
+        if ids:
             raise _usage("give either an id or --from FILE, not both", source)
         data = read_input(request.from_file, RESPONSE, what="saved response")
         origin = Origin(str(request.from_file), request.from_file)
