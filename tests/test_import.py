@@ -314,6 +314,7 @@ def test_present_in_another_listed_bibliography_is_not_added(make_site: SiteFact
     out = ok(run("import", "openalex", "--from", OPENALEX_1, cwd=site))
     assert "1 already present" in out
     assert "old.bib:1" not in out  # only listed with -v
+    assert "citations are updated only in the file imported into, not in old.bib" in out
     text = (site / "content" / "papers.bib").read_text(encoding="utf-8")
     assert "Value all research products" not in text
     assert (site / "content" / "old.bib").read_text(encoding="utf-8").startswith("@article{old,")

@@ -541,3 +541,14 @@ def test_a_progress_line_on_a_terminal(api: RecordedAPI, make_site: SiteFactory)
     assert b"OpenAlex [############............] 5/10" in seen
     assert b"OpenAlex [########################] 10/10" in seen
     assert b"\r" in seen
+
+
+def test_a_backoff_counts_toward_the_rate_interval(api: RecordedAPI) -> None:
+    api.add("/a", Reply(body=b"first"))
+    api.add("/b", Reply(503, b""), Reply(body=b"second"))
+    fake = FakeTime()
+    http = client(fake, backoff=1.0)
+    assert http.get(f"{api.url}/a", what="arXiv", interval=3.0).body == b"first"
+    assert http.get(f"{api.url}/b", what="arXiv", interval=3.0).body == b"second"
+    # 3 s after the first request; the failed one then waits 1 s of backoff and the 2 s left
+    assert fake.sleeps == [3.0, 1.0, 2.0] and len(api.requests) == 3

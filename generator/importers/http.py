@@ -204,9 +204,8 @@ class HttpClient:
                         ) from None
                     delay = max(delay, retry.after)
                 attempt += 1
+                # the interval runs from the failed request's start, so the backoff counts
                 self._wait(delay, f"{retry.reason}; retry {attempt} of {self.retries}")
-                # the backoff is the wait; the interval counts from now
-                self._last[host] = self._clock()
 
     def _once(self, url: str, accept: str | None) -> Response:
         headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, identity"}

@@ -87,6 +87,7 @@ class Existing:
     title: str
     block: BibBlock
     editable: bool
+    in_target: bool = False
 
 
 def _ident_fields(fields: dict[str, str]) -> _Ident:
@@ -185,6 +186,7 @@ class Library:
                     title,
                     block,
                     target and entry.complete and not block.repaired,
+                    target,
                 )
             )
 
@@ -200,6 +202,7 @@ class Plan:
     skipped: tuple[Item, ...]
     edits: tuple[tuple[int, int, str], ...]
     appended: tuple[str, ...]
+    notes: tuple[str, ...] = ()
 
 
 def _work_title(work: ImportedWork) -> str:
@@ -225,6 +228,8 @@ def plan(
     skipped: list[Item] = []
     counts: dict[int, tuple[int, ImportedWork]] = {}  # existing entry -> best citation count
     alias: dict[int, int] = {}  # an incoming work found among the entries -> that entry
+    elsewhere: set[str] = set()  # other files with entries whose citations are not updated
+    unreadable: set[int] = set()  # entries of the target too broken to edit
     for work in works:
         ident = _ident_work(work)
         matches = [(alias.get(n, n), why) for n, why in index.find(ident)]
@@ -242,6 +247,10 @@ def plan(
                         best = counts.get(m)
                         if best is None or best[0] < work.citations:
                             counts[m] = (work.citations, work)
+                    elif reason in STRONG and not library.entries[m].in_target:
+                        elsewhere.add(library.entries[m].path.name)
+                    elif reason in STRONG:
+                        unreadable.add(m)
             continue
         new = [(n, why) for n, why in matches if n >= n_existing]
         if new:
@@ -257,6 +266,13 @@ def plan(
         kept.append(work)
     edits: list[tuple[int, int, str]] = []
     updated: list[Item] = []
+    for m in sorted(unreadable - set(counts)):
+        existing = library.entries[m]
+        skipped.append(
+            Item(
+                existing.key, existing.title, "citations not updated: the entry is not well-formed"
+            )
+        )
     for m, (count, _work) in sorted(counts.items()):
         existing = library.entries[m]
         result = _citation_edit(existing, count, newline)
@@ -288,6 +304,10 @@ def plan(
             detail += f"; its key {printable(work.key, 60)} is taken"
         new_items.append(Item(key, _work_title(work), detail))
         appended.append(text)
+    notes = tuple(
+        f"citations are updated only in the file imported into, not in {name}"
+        for name in sorted(elsewhere)
+    )
     return Plan(
         tuple(new_items),
         tuple(present),
@@ -295,6 +315,7 @@ def plan(
         tuple(skipped),
         tuple(sorted(edits)),
         tuple(appended),
+        notes,
     )
 
 

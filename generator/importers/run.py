@@ -301,7 +301,7 @@ def import_papers(
         present=plan.present,
         updated=plan.updated,
         skipped=skipped,
-        notes=tuple(notes) + harvest.notes,
+        notes=tuple(notes) + harvest.notes + plan.notes,
         dropped_fields=harvest.dropped_fields,
         written=False,
         backup=None,
