@@ -790,3 +790,22 @@ def test_openalex_fields_of_the_wrong_type_are_not_a_traceback(
     found = {f["title"]: f for f in entries(site / "content" / "papers.bib").values()}
     assert set(found) == {"Odd one", "Odd two"}
     assert "citations" not in found["Odd one"] and "abstract" not in found["Odd one"]
+
+
+def test_citations_edits_in_paren_entries_bare_numbers_and_commented_fields(
+    make_site: SiteFactory,
+) -> None:
+    user = (
+        "@article{v,\n  title = {Value all research products}, % mine\n"
+        "  doi = {10.1038/493159a},   % the DOI\n  citations = 3\n}\n"
+        "@article(w, title = {Sharing Detailed Research Data Is Associated with Increased "
+        "Citation Rate}, year=2007, author={Piwowar, H.})\n"
+    )
+    site = make_site(bib=user)
+    ok(run("import", "openalex", "--from", OPENALEX_1, cwd=site))
+    text = (site / "content" / "papers.bib").read_text(encoding="utf-8")
+    expected = user.replace("citations = 3\n", "citations = 12\n").replace(
+        "author={Piwowar, H.})", "author={Piwowar, H.}, citations = {1400})"
+    )
+    assert text.startswith(expected + "\n@")
+    assert "Built 3 papers" in ok(run("build", site))  # (it warns about the user's % lines)

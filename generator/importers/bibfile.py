@@ -180,8 +180,15 @@ def scan_entry(text: str, macros: dict[str, str]) -> ScannedEntry:
 
 
 def _skip(text: str, pos: int) -> int:
-    while pos < len(text) and text[pos].isspace():
-        pos += 1
+    """Past whitespace and `%` comments (between tokens of an entry, as biber reads them)."""
+    while pos < len(text):
+        if text[pos].isspace():
+            pos += 1
+        elif text[pos] == "%":
+            end = text.find("\n", pos)
+            pos = len(text) if end == -1 else end + 1
+        else:
+            break
     return pos
 
 
