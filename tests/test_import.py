@@ -528,6 +528,7 @@ def test_refusals_are_clear_and_change_nothing(make_site: SiteFactory, tmp_path:
     user_error(run("import", "dblp", "../../etc", cwd=site), "not a DBLP person id")
     user_error(run("import", "openalex", "W123", cwd=site), "not an OpenAlex author id")
     user_error(run("import", "arxiv", "x", "--api-url", "file:///etc", cwd=site), "http(s) URL")
+    user_error(run("import", "dblp", "x", "--api-url", "http://h/?q=1", cwd=site), "http(s) URL")
     user_error(run("import", "dblp", "x", "--from", DBLP_FIXTURE, cwd=site), "not both")
     user_error(
         run(

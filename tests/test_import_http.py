@@ -316,8 +316,9 @@ def test_bibtex_from_a_url(api: RecordedAPI, make_site: SiteFactory) -> None:
         Reply(body=b"@article{k, title = {From a URL}, year = 2020}\n", content_type="text/plain"),
     )
     site = make_site(bib="")
-    out = ok(run("import", "bibtex", f"{api.url}/export.bib", cwd=site))
+    out = ok(run("import", "bibtex", f"{api.url}/export.bib?format=bibtex", cwd=site))
     assert "1 new" in out and "k" in entries(site / "content" / "papers.bib")
+    assert api.requests[0].query == {"format": ["bibtex"]}
 
 
 # --- the network misbehaving ------------------------------------------------------------------

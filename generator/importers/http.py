@@ -86,16 +86,18 @@ class _RedirectHandler(urllib.request.HTTPRedirectHandler):
         return super().redirect_request(req, fp, code, msg, headers, newurl)  # type: ignore[arg-type]
 
 
-def check_base_url(url: str, option: str = "--api-url") -> str:
-    """An API base URL must be http(s) with a host; returned without a trailing slash."""
+def check_base_url(url: str, option: str = "--api-url", *, query: bool = False) -> str:
+    """An API base URL must be http(s) with a host (no query: paths are added to it);
+    returned without a trailing slash. `query`: a whole URL, whose query is kept."""
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc or any(ord(c) < 33 for c in url):
+    bad = any(ord(c) < 33 for c in url) or parts.fragment or (parts.query and not query)
+    if parts.scheme not in ("http", "https") or not parts.netloc or bad:
         raise ScholarpageError.single(
             f"{option} must be an http(s) URL such as https://export.arxiv.org/api, "
             f"got {printable(url)!r}",
             hint="give the API's base URL (a mirror, or a local server in tests)",
         )
-    return url.rstrip("/")
+    return url if query else url.rstrip("/")
 
 
 def retry_after(value: str | None, now: float) -> float | None:

@@ -241,7 +241,7 @@ def _harvest(
 def _bibtex_argument(value: str, keep: frozenset[str], client: HttpClient) -> Harvest:
     """`import bibtex FILE` or `import bibtex URL`."""
     if value.startswith(("http://", "https://")):
-        check_base_url(value, "the URL")
+        check_base_url(value, "the URL", query=True)
         response = client.get(value, what="the server", accept="application/x-bibtex, text/plain")
         if not response.ok:
             raise status_error(response, "the server")
