@@ -4,7 +4,6 @@ prints or exits."""
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -258,6 +257,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
     try:
         _print_import(report, verbose=args.verbose)
     except BrokenPipeError:  # `scholarpage import ... | head`: the rest is not wanted
+        import os
+
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
     return EXIT_OK
