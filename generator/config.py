@@ -22,6 +22,8 @@ from generator.yamlfile import YamlDoc, read_yaml
 
 CONFIG_NAME = "site.yaml"
 SORT_ORDERS = ("date", "file", "score", "citations", "title")
+CV_PUBLICATIONS = ("selected", "all", "none")
+NEWS_ON_HOME_MAX = 100
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _DOMAIN = re.compile(rf"(?=.{{1,253}}$)(?:{_LABEL}\.)+[a-z](?:[a-z0-9-]{{0,61}}[a-z0-9])?")
 
@@ -54,6 +56,13 @@ SCHEMA: dict[str, Option] = {
     "max_authors": Option("int", 3, "Authors named before 'et al.' in lists."),
     "sort": Option("sort", "date", "Paper order: date, file, score, citations or title."),
     "theme_options": Option("mapping", {}, "Options for the theme (see its theme.yaml)."),
+    "news_on_home": Option(
+        "news_count", 5, f"News items on the home page, 0 to {NEWS_ON_HOME_MAX} (0: none)."
+    ),
+    "cv_publications": Option(
+        "cv_publications", "selected", "Papers on the CV: selected (else all), all or none."
+    ),
+    "cv_pdf": Option("bool", False, "Also write cv.pdf from the CV (needs scholarpage[pdf])."),
 }
 
 
@@ -144,6 +153,33 @@ class _Checker:
         if value not in SORT_ORDERS:
             hint = _did_you_mean(str(value), list(SORT_ORDERS))
             self.fail((key,), f"expected one of {', '.join(SORT_ORDERS)}, got {value!r}", hint)
+            return SCHEMA[key].default
+        return value
+
+    def _as_news_count(self, key: str, value: Any) -> Any:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int)
+            or not 0 <= value <= NEWS_ON_HOME_MAX
+        ):
+            self.fail(
+                (key,),
+                f"expected a whole number from 0 to {NEWS_ON_HOME_MAX}, got {value!r}",
+                f"the default is {SCHEMA[key].default}; 0 shows no news on the home page",
+            )
+            return SCHEMA[key].default
+        return value
+
+    def _as_bool(self, key: str, value: Any) -> Any:
+        if not isinstance(value, bool):
+            self.fail((key,), f"expected true or false, got {value!r}")
+            return SCHEMA[key].default
+        return value
+
+    def _as_cv_publications(self, key: str, value: Any) -> Any:
+        if value not in CV_PUBLICATIONS:
+            hint = _did_you_mean(str(value), list(CV_PUBLICATIONS))
+            self.fail((key,), f"expected one of {', '.join(CV_PUBLICATIONS)}, got {value!r}", hint)
             return SCHEMA[key].default
         return value
 
@@ -271,6 +307,10 @@ def load_config(
             for k in values["theme_options"]
             if (line := doc.line(("theme_options", k))) is not None
         ),
+        news_on_home=values["news_on_home"],
+        cv_publications=values["cv_publications"],
+        cv_pdf=values["cv_pdf"],
+        key_lines=tuple((str(k), line) for k in raw if (line := doc.line((k,))) is not None),
     )
 
 
