@@ -361,7 +361,7 @@ class _JsonResume:
             level = text(data, "level", keypath)
             title = html(data, "name", keypath)
             if level:
-                title += richtext.inline(f" ({level})")
+                title += " " + richtext.inline(f"({level})")
             return CVEntry(title=title, items=strings(data, "keywords", keypath), line=line)
         dates = date_range(text(data, "startDate", keypath), text(data, "endDate", keypath))
         description: list[CVItem] = []

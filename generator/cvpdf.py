@@ -14,6 +14,7 @@ would lead nowhere and are printed as plain text.
 from __future__ import annotations
 
 import mimetypes
+import re
 from collections.abc import Mapping, Sequence
 from types import ModuleType
 from typing import Any
@@ -25,8 +26,14 @@ from generator.model import Output, Site, SiteConfig
 
 INSTALL = "pip install 'scholarpage[pdf]'"
 _NOWHERE = "https://cv.scholarpage.invalid/"
-# without base_url a relative link in the PDF would point at a made-up host: print it as text
-_NO_LOCAL_LINKS = 'a[href]:not([href*="://"]):not([href^="mailto:"]) { -weasy-link: none; }'
+_LOCAL_HREF = re.compile(r'(<a\b[^>]*?)\shref="(?![a-zA-Z][a-zA-Z0-9+.-]*:|#)[^"]*"')
+
+
+def unlink_local(page: str) -> str:
+    """The page with its relative links turned into plain text (an `<a>` without href): in a
+    PDF made without base_url they would point at a made-up host. Links within the page
+    (#...) stay: they work inside the PDF."""
+    return _LOCAL_HREF.sub(r"\1", page)
 
 
 def _line(config: SiteConfig) -> int | None:
@@ -99,15 +106,15 @@ def cv_pdf_outputs(site: Site, outputs: Sequence[Output]) -> tuple[Output, ...]:
         return ()
     module = weasyprint(config)
     root = config.base_url or _NOWHERE
-    styles = [] if config.base_url else [module.CSS(string=_NO_LOCAL_LINKS)]
+    text = page.decode("utf-8")
     document = module.HTML(
-        string=page.decode("utf-8"),
+        string=text if config.base_url else unlink_local(text),
         base_url=root + CV_PAGE,
         url_fetcher=_fetcher(module, root, files),
         media_type="print",
     )
     try:
-        pdf = document.write_pdf(stylesheets=styles, uncompressed_pdf=False)
+        pdf = document.write_pdf()
     except Exception as exc:  # WeasyPrint's own failure on a page we made: say so, do not crash
         raise ScholarpageError.single(
             f"WeasyPrint could not print the CV to {CV_PDF}: {type(exc).__name__}: {exc}",
