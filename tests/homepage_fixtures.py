@@ -65,8 +65,8 @@ TALKS = """- title: Quokka graphs
 - {title: A first talk, event: Lab seminar, date: 2025}
 """
 
-TEACHING = """- {course: Numerical Methods, role: Instructor, term: Fall 2025, institution: Example U,
-   url: "https://example.org/nm"}
+TEACHING = """- {course: Numerical Methods, role: Instructor, term: Fall 2025,
+   institution: Example U, url: "https://example.org/nm"}
 - {course: Linear Algebra, role: Teaching assistant, term: Spring 2023, institution: Other U}
 - {course: Graph Theory, role: Instructor, term: Winter 2025/26, year: 2026}
 """
@@ -184,9 +184,7 @@ RESUME: dict[str, Any] = {
         "url": "https://ada.example.org",
         "summary": "Works on *examples* of all kinds.",
         "location": {"city": "Zurich", "countryCode": "CH"},
-        "profiles": [
-            {"network": "GitHub", "username": "ada", "url": "https://github.com/ada"}
-        ],
+        "profiles": [{"network": "GitHub", "username": "ada", "url": "https://github.com/ada"}],
     },
     "work": [
         {
@@ -198,9 +196,7 @@ RESUME: dict[str, Any] = {
             "location": "Zurich",
         }
     ],
-    "volunteer": [
-        {"organization": "Open Examples", "position": "Maintainer", "startDate": "2018"}
-    ],
+    "volunteer": [{"organization": "Open Examples", "position": "Maintainer", "startDate": "2018"}],
     "education": [
         {
             "institution": "ETH Zurich",
@@ -290,12 +286,8 @@ def hostile_site(root: Path) -> Path:
         f"- title: L\n  type: list\n  contents: [{quoted}]\n"
         f"- title: N\n  type: nested_list\n  contents: [{{title: {quoted}, items: [{quoted}]}}]\n"
     )
-    talks = (
-        f"- {{title: {quoted}, event: {quoted}, location: {quoted}, date: 2026-01-01}}\n"
-    )
-    teaching = (
-        f"- {{course: {quoted}, role: {quoted}, term: {quoted}, institution: {quoted}}}\n"
-    )
+    talks = f"- {{title: {quoted}, event: {quoted}, location: {quoted}, date: 2026-01-01}}\n"
+    teaching = f"- {{course: {quoted}, role: {quoted}, term: {quoted}, institution: {quoted}}}\n"
     people = f"- {{name: {quoted}, role: {quoted}, years: {quoted}}}\n"
     return write_site(
         root,

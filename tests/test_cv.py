@@ -116,14 +116,16 @@ def test_two_cv_files_are_an_error(tmp_path: Path) -> None:
     ("text", "where", "message"),
     [
         ("- title: E\n  type: timetable\n", "cv.yaml:2: [0].type", "did you mean 'time_table'?"),
-        ("- title: E\n  type: map\n  contents: oops\n", "cv.yaml:3: [0].contents", "expected a list"),
+        (
+            "- title: E\n  type: map\n  contents: oops\n",
+            "cv.yaml:3: [0].contents",
+            "expected a list",
+        ),
         ("- title: E\n  type: list\n  contents:\n    - {a: 1}\n", "cv.yaml:4", "expected text"),
         ("title: E\n", "cv.yaml", "expected a list of CV sections"),
     ],
 )
-def test_alfolio_problems_are_located(
-    tmp_path: Path, text: str, where: str, message: str
-) -> None:
+def test_alfolio_problems_are_located(tmp_path: Path, text: str, where: str, message: str) -> None:
     site = write_site(tmp_path / "site", files={"content/cv.yaml": text})
     with pytest.raises(ScholarpageError) as caught:
         cv_main(site)
@@ -146,9 +148,7 @@ def test_json_resume_problems_are_located(tmp_path: Path) -> None:
     with pytest.raises(ScholarpageError) as caught:
         cv_main(site)
     line = text.splitlines().index('      "highlights": "not a list"') + 1
-    assert f"resume.json:{line}: work[0].highlights: expected a list of texts" in str(
-        caught.value
-    )
+    assert f"resume.json:{line}: work[0].highlights: expected a list of texts" in str(caught.value)
     (site / "content" / "resume.json").write_text('{"basics": {"name": "A",}}')
     with pytest.raises(ScholarpageError) as caught:
         cv_main(site)

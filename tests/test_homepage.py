@@ -101,7 +101,9 @@ def test_a_page_link_written_relative_to_the_page_keeps_working(tmp_path: Path) 
 
 
 BROKEN = {
-    "content/pages/about.md": "---\ntitle: About\n---\nIntro.\n\nSee [the poster](files/poster.pdf).\n",
+    "content/pages/about.md": (
+        "---\ntitle: About\n---\nIntro.\n\nSee [the poster](files/poster.pdf).\n"
+    ),
     "content/news.yaml": "- date: 2026-01-02\n  text: Slides are [here](files/nope.pdf).\n",
     "content/talks.yaml": "- title: A talk\n  date: 2026\n  slides: files/talk.pdf\n",
     "content/people.yaml": "- name: Bob\n  photo: files/bob.jpg\n",
@@ -300,8 +302,11 @@ def test_schema_problems_are_located_with_did_you_mean(tmp_path: Path) -> None:
         for w in warnings
     ), warnings
     cases = {
-        "content/people.yaml": ("- {name: Bob, status: alumnus}\n", "people.yaml:1: [0].status",
-                                "did you mean 'alumni'"),
+        "content/people.yaml": (
+            "- {name: Bob, status: alumnus}\n",
+            "people.yaml:1: [0].status",
+            "did you mean 'alumni'",
+        ),
         "content/news.yaml": ("- {date: 2026-01-01}\n", "news.yaml:1: [0].text: is required", ""),
         "content/teaching.yaml": ("course: X\n", "teaching.yaml", "expected a list of courses"),
     }
@@ -373,7 +378,7 @@ def test_init_scaffolds_a_site_that_shows_every_content_type(tmp_path: Path) -> 
         "content/files/group.svg",
     ):
         text = (target / rel).read_text(encoding="utf-8")
-        assert "#" in text or "<!--" in text , rel  # commented
+        assert "#" in text or "<!--" in text, rel  # commented
     proc = cli("build", "--strict", str(target), cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     out = target / "_site"
