@@ -19,8 +19,8 @@ from generator.content import output_paths, read_content
 from generator.errors import Problem, ScholarpageError, Warnings
 from generator.files import link_site
 from generator.model import BadgeSpec, BibSource, Paper
-from generator.output import check_output_dir, sync_site, write_site
-from generator.pages import read_pages
+from generator.output import check_output_dir, remove_leftovers, sync_site, write_site
+from generator.pages import page_templates, read_pages
 from generator.profile import read_profile
 from generator.render import RenderMemo, paper_files, render_site, template_stamp
 from generator.sources import BIBTEX, read_input
@@ -140,6 +140,9 @@ def build_site(
     warnings = Warnings()
     config = load_config(site_dir, warnings, base_url=base_url, theme=theme, output=output)
     check_output_dir(config.output, config.site_dir)
+    if not incremental:
+        # before anything can fail: a build that stops at a content error cleans up too
+        remove_leftovers(config.output)
     chosen_theme = load_theme(config.theme, config.site_dir, config.config_file, warnings)
     config = replace(
         config, theme_options=check_theme_options(config, chosen_theme.specs, warnings)
@@ -152,7 +155,7 @@ def build_site(
         cache,
         config.site_dir / CACHE_DIR_NAME,
     )
-    md_pages = read_pages(config.site_dir, warnings)
+    md_pages = read_pages(config.site_dir, warnings, page_templates(chosen_theme))
     content = read_content(config, md_pages, warnings)  # news, CV, talks, ... (content.py)
     published = frozenset(path for path, _ in content.files)
     site = assemble_site(

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from generator.errors import Problem, ScholarpageError, Warnings
 from generator.model import BadgeSpec, BibSource, SiteConfig, ThemeOption
 from generator.theme import check_option_value
-from generator.yamlfile import YamlDoc, read_yaml
+from generator.yamlfile import Bounds, YamlDoc, read_yaml, shown
 
 CONFIG_NAME = "site.yaml"
 SORT_ORDERS = ("date", "file", "score", "citations", "title")
@@ -26,15 +26,24 @@ CV_PUBLICATIONS = ("selected", "all", "none")
 NEWS_ON_HOME_MAX = 100
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _DOMAIN = re.compile(rf"(?=.{{1,253}}$)(?:{_LABEL}\.)+[a-z](?:[a-z0-9-]{{0,61}}[a-z0-9])?")
+# base_url is written into HTML attributes, XML (sitemap, feed) and JSON-LD as it is
+_URL_UNSAFE = re.compile(r"[\s\"'<>\\`\x00-\x1f\x7f]")
+_HOST = re.compile(r"[^\W_](?:[\w.-]*[^\W_])?|[0-9A-Fa-f:.]+", re.UNICODE)
+_FIELD = re.compile(r"[A-Za-z][A-Za-z0-9_.:-]*")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+_LANGUAGE = re.compile(r"[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*")
+URL_TIP = "give where the site will live, such as https://alice.github.io/profile/"
 
 
 @dataclass(frozen=True)
 class Option:
-    """One documented site.yaml key: expected type, default and what it is for."""
+    """One documented site.yaml key: expected type, default, what it is for and, for a number,
+    the range it may take."""
 
     kind: str
     default: Any
     doc: str
+    bounds: Bounds | None = None
 
 
 SCHEMA: dict[str, Option] = {
@@ -46,24 +55,26 @@ SCHEMA: dict[str, Option] = {
     "domain": Option(
         "domain", None, "Custom domain for `scholarpage deploy` (written to CNAME), e.g. www.x.org."
     ),
-    "language": Option("str", "en", "Language of the pages (the html lang attribute)."),
-    "theme": Option("str", "scholar", "Theme name: built-in, or a folder in themes/."),
+    "language": Option("language", "en", "Language of the pages (html lang), e.g. en or en-GB."),
+    "theme": Option("name", "scholar", "Theme name: built-in, or a folder in themes/."),
     "profile": Option("path", "content/profile.yaml", "The researcher's profile (YAML)."),
     "bibliography": Option("bibs", ["content/papers.bib"], "BibTeX files, read in this order."),
     "output": Option("path", "_site", "Output folder."),
     "today": Option("date", None, "Reference date for dates (else SOURCE_DATE_EPOCH/now)."),
     "paper_badges": Option("badges", [], "Numeric BibTeX fields shown as badges on each paper."),
-    "max_authors": Option("int", 3, "Authors named before 'et al.' in lists."),
+    "max_authors": Option("int", 3, "Authors named before 'et al.' in lists.", Bounds(1, 1000)),
     "sort": Option("sort", "date", "Paper order: date, file, score, citations or title."),
     "theme_options": Option("mapping", {}, "Options for the theme (see its theme.yaml)."),
     "news_on_home": Option(
-        "news_count", 5, f"News items on the home page, 0 to {NEWS_ON_HOME_MAX} (0: none)."
+        "int", 5, "News items on the home page (0: none).", Bounds(0, NEWS_ON_HOME_MAX)
     ),
     "cv_publications": Option(
         "cv_publications", "selected", "Papers on the CV: selected (else all), all or none."
     ),
     "cv_pdf": Option("bool", False, "Also write cv.pdf from the CV (needs scholarpage[pdf])."),
 }
+BADGE_DECIMALS = Bounds(0, 6)
+"""`paper_badges[i].decimals`: digits shown after the point."""
 
 
 def _did_you_mean(key: str, choices: list[str]) -> str | None:
@@ -72,11 +83,37 @@ def _did_you_mean(key: str, choices: list[str]) -> str | None:
 
 
 def _check_url(value: str) -> str | None:
-    """Return an error message, or None when `value` is an absolute http(s) URL."""
-    parts = urlsplit(value)
+    """An error message, or None when `value` can be the site's base URL: an absolute http(s)
+    URL with a host, no query or fragment (page paths are appended to it), and none of the
+    characters that would need escaping where it is written (attributes, XML, JSON-LD)."""
+    unsafe = _URL_UNSAFE.search(value)
+    if unsafe:
+        char = unsafe.group()
+        what = "a space" if char == " " else "whitespace" if char.isspace() else repr(char)
+        return f"must not contain {what}"
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018  (raises ValueError for a port that is not a number < 65536)
+    except ValueError:
+        return "is not a valid URL (check the host and port)"
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return "must be an absolute http(s) URL such as https://alice.github.io/profile/"
+    if parts.username is not None or parts.password is not None:
+        return "must not contain a user name or password"
+    if not parts.hostname or not _HOST.fullmatch(parts.hostname):
+        return f"has no valid host name ({parts.hostname or 'none'})"
+    if "?" in value:
+        return "must not have a query (?...): page paths are appended to it"
+    if "#" in value:
+        return "must not have a fragment (#...): page paths are appended to it"
     return None
+
+
+def _check_name(value: object) -> str | None:
+    """An error message, or None when `value` is a plain folder name (a theme's)."""
+    if isinstance(value, str) and _NAME.fullmatch(value) and ".." not in value:
+        return None
+    return f"expected a theme name (a folder name, no path), got {shown(value)}"
 
 
 class _Checker:
@@ -110,7 +147,7 @@ class _Checker:
             return ""
         error = _check_url(value)
         if error:
-            self.fail((key,), error)
+            self.fail((key,), f"{shown(value)} {error}", URL_TIP)
             return ""
         return value if value.endswith("/") else value + "/"
 
@@ -121,7 +158,7 @@ class _Checker:
         if not _DOMAIN.fullmatch(host):
             self.fail(
                 (key,),
-                f"expected a host name such as www.example.org, got {value!r}",
+                f"expected a host name such as www.example.org, got {shown(value)}",
                 "give only the host: no https://, no path (GitHub Pages reads it from CNAME)",
             )
             return None
@@ -134,8 +171,32 @@ class _Checker:
         return (self.site_dir / value).resolve()
 
     def _as_int(self, key: str, value: Any) -> Any:
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            self.fail((key,), f"expected a whole number of at least 1, got {value!r}")
+        bounds = SCHEMA[key].bounds
+        assert bounds is not None, f"{key}: a number option declares its bounds"
+        error = bounds.error(value)
+        if error:
+            self.fail((key,), error, f"the default is {SCHEMA[key].default}")
+            return SCHEMA[key].default
+        return value
+
+    def _as_name(self, key: str, value: Any) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        error = _check_name(value)
+        if error:
+            self.fail((key,), error, "give the name of a built-in theme or of a folder in themes/")
+            return SCHEMA[key].default
+        return value
+
+    def _as_language(self, key: str, value: Any) -> Any:
+        if value in ("", None):
+            return ""
+        if not isinstance(value, str) or not _LANGUAGE.fullmatch(value):
+            self.fail(
+                (key,),
+                f"expected a language tag such as en or en-GB, got {shown(value)}",
+                "it becomes the pages' lang attribute (BCP 47: en-GB, not en_GB)",
+            )
             return SCHEMA[key].default
         return value
 
@@ -146,27 +207,13 @@ class _Checker:
             return value.date()
         if isinstance(value, dt.date):
             return value
-        self.fail((key,), f"expected a date YYYY-MM-DD, got {value!r}")
+        self.fail((key,), f"expected a date YYYY-MM-DD, got {shown(value)}")
         return None
 
     def _as_sort(self, key: str, value: Any) -> Any:
         if value not in SORT_ORDERS:
-            hint = _did_you_mean(str(value), list(SORT_ORDERS))
-            self.fail((key,), f"expected one of {', '.join(SORT_ORDERS)}, got {value!r}", hint)
-            return SCHEMA[key].default
-        return value
-
-    def _as_news_count(self, key: str, value: Any) -> Any:
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int)
-            or not 0 <= value <= NEWS_ON_HOME_MAX
-        ):
-            self.fail(
-                (key,),
-                f"expected a whole number from 0 to {NEWS_ON_HOME_MAX}, got {value!r}",
-                f"the default is {SCHEMA[key].default}; 0 shows no news on the home page",
-            )
+            hint = _did_you_mean(str(value), list(SORT_ORDERS)) if isinstance(value, str) else None
+            self.fail((key,), f"expected one of {', '.join(SORT_ORDERS)}, got {shown(value)}", hint)
             return SCHEMA[key].default
         return value
 
@@ -189,7 +236,10 @@ class _Checker:
         if not isinstance(value, dict):
             self.fail((key,), "expected a mapping of option: value")
             return {}
-        return value
+        names = [k for k in value if not isinstance(k, str)]
+        for name in names:
+            self.fail((key, name), f"an option name is text, got {shown(name)}")
+        return {k: v for k, v in value.items() if isinstance(k, str)}
 
     def _as_bibs(self, key: str, value: Any) -> Any:
         items = [value] if isinstance(value, (str, dict)) else value
@@ -221,17 +271,32 @@ class _Checker:
             return ()
         out: list[BadgeSpec] = []
         for i, item in enumerate(value):
-            if isinstance(item, str):
+            if isinstance(item, str) and _FIELD.fullmatch(item):
                 out.append(BadgeSpec(item.lower(), item.capitalize()))
+                continue
+            if isinstance(item, str):
+                self.fail(
+                    (key, i), f"expected a BibTeX field name such as score, got {shown(item)}"
+                )
                 continue
             if not isinstance(item, dict) or not isinstance(item.get("field"), str):
                 self.fail((key, i), "expected a mapping with field (and label, decimals)")
                 continue
-            decimals = item.get("decimals", 1)
-            if isinstance(decimals, bool) or not isinstance(decimals, int) or decimals < 0:
-                self.fail((key, i, "decimals"), "expected a whole number of 0 or more")
-                decimals = 1
+            if not _FIELD.fullmatch(item["field"]):
+                self.fail(
+                    (key, i, "field"),
+                    f"expected a BibTeX field name such as score, got {shown(item['field'])}",
+                )
+                continue
             label = item.get("label", item["field"].capitalize())
+            if not isinstance(label, (str, int, float)) or isinstance(label, bool):
+                self.fail((key, i, "label"), f"expected a label as text, got {shown(label)}")
+                continue
+            decimals = item.get("decimals", 1)
+            error = BADGE_DECIMALS.error(decimals)
+            if error:
+                self.fail((key, i, "decimals"), error, "digits shown after the point")
+                decimals = 1
             out.append(BadgeSpec(item["field"].lower(), str(label), decimals))
         return tuple(out)
 
@@ -276,10 +341,14 @@ def load_config(
     for key, option in SCHEMA.items():
         if key not in values:
             values[key] = check.typed(key, option.default)
+    if theme is not None and (error := _check_name(theme)):
+        check.problems.append(Problem(error, key="--theme"))
     if base_url is not None:
         error = _check_url(base_url)
         if error:
-            check.problems.append(Problem(f"--base-url {error}"))
+            check.problems.append(
+                Problem(f"{shown(base_url)} {error}", key="--base-url", hint=URL_TIP)
+            )
         else:
             values["base_url"] = base_url if base_url.endswith("/") else base_url + "/"
     if check.problems:

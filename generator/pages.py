@@ -9,16 +9,16 @@ MathML, raw HTML off), so a page can never inject markup the theme did not write
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from generator.errors import Problem, ScholarpageError, Warnings
 from generator.markdown import html_to_text, render_markdown
 from generator.model import Page
 from generator.sources import PAGE, Refusal, publishable, read_input
-from generator.theme import did_you_mean
+from generator.theme import Theme, did_you_mean
+from generator.yamlfile import Bounds, YamlDoc, parse_yaml, shown
 
 PAGES_DIR = Path("content") / "pages"
 PAGE_KEYS = ("title", "nav", "nav_order", "template", "description")
@@ -26,41 +26,92 @@ PAGE_KEYS = ("title", "nav", "nav_order", "template", "description")
 RESERVED = frozenset({"index", "papers", "assets", "404"})
 _FRONT = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*\r?$\n?", re.DOTALL | re.MULTILINE)
 _SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
+_TEMPLATE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\.html")
+NAV_ORDER = Bounds(-10_000, 10_000)
+# templates that are no page's layout (they expect their own context); `_name.html` are partials
+_NOT_A_PAGE = {
+    "base.html": "it is the layout every page extends",
+    "404.html": "it is the page hosts show for a missing address",
+    "index.html": "it is the home page",
+    "paper.html": "it is the page of one paper",
+    # the homepage's content pages (generator/content.py)
+    "news.html": "it is the page of content/news.yaml",
+    "cv.html": "it is the page of the CV",
+    "talks.html": "it is the page of content/talks.yaml",
+    "teaching.html": "it is the page of content/teaching.yaml",
+    "people.html": "it is the page of content/people.yaml",
+}
+NOT_PAGE_TEMPLATES = frozenset(_NOT_A_PAGE)
 
 
-def _front_matter(text: str, path: Path) -> tuple[dict[str, Any], dict[str, int], str, int]:
-    """(data, line of each key, Markdown body, line the body starts on)."""
+def _front_matter(text: str, path: Path) -> tuple[YamlDoc, str]:
+    """(front matter with the file line of each key, Markdown body), read by the one YAML reader
+    every other YAML file goes through (bounded nesting and aliases, no duplicate keys)."""
     match = _FRONT.match(text)
     if match is None:
-        return {}, {}, text, 1
-    source = match.group(1)
-    try:
-        node = yaml.compose(source, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(source)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        raise ScholarpageError.single(
-            f"YAML syntax error in front matter: {exc.problem or 'invalid YAML'}",
-            file=path,
-            line=mark.line + 2 if mark is not None else None,
-            hint="check indentation and quoting near this line",
-        ) from None
-    if data is None:
-        data = {}
-    if not isinstance(data, dict) or not isinstance(node, (yaml.MappingNode, type(None))):
+        return YamlDoc(path, {}, {}), text
+    doc = parse_yaml(match.group(1), path, what="front matter", line_offset=1)  # after `---`
+    if doc.data is None:
+        doc = YamlDoc(path, {}, {})
+    if not isinstance(doc.data, dict):
         raise ScholarpageError.single(
             "front matter must be a mapping of key: value", file=path, line=2
         )
-    lines: dict[str, int] = {}
-    if isinstance(node, yaml.MappingNode):
-        for key_node, _ in node.value:
-            lines[str(key_node.value)] = key_node.start_mark.line + 2  # +1 base, +1 for ---
-    body_line = text[: match.end()].count("\n") + 1
-    return data, lines, text[match.end() :], body_line
+    return doc, text[match.end() :]
 
 
-def read_page(path: Path, warnings: Warnings) -> Page:
-    """Read and render one page; problems name the file and line."""
+def page_templates(theme: Theme) -> tuple[str, ...]:
+    """Templates a page's `template:` may name: the top-level templates of the site's templates/
+    folder and of the theme chain, without layouts, partials and the generator's own pages."""
+    folders = [theme.overrides] if theme.overrides is not None else []
+    names: set[str] = set()
+    for folder in [*folders, *theme.template_dirs()]:
+        try:
+            entries = list(folder.iterdir())
+        except OSError:
+            continue
+        names.update(p.name for p in entries if _page_template_name(p.name) and p.is_file())
+    return tuple(sorted(names))
+
+
+def _page_template_name(name: str) -> bool:
+    return _TEMPLATE.fullmatch(name) is not None and name not in NOT_PAGE_TEMPLATES
+
+
+def _check_template(value: object, templates: Collection[str] | None) -> tuple[str, str | None]:
+    """(message, hint) when `value` is not a page template the theme provides, else ("", None).
+
+    Without `templates` (the theme is not known) only the name itself is checked.
+    """
+    choices = sorted(templates) if templates is not None else []
+    listed = f"page templates: {', '.join(choices)}" if choices else None
+    close = did_you_mean(value, choices) if isinstance(value, str) else None
+    if close:
+        listed = f"{close} ({listed})"
+    if not isinstance(value, str):
+        return f"expected a template file name such as page.html, got {shown(value)}", listed
+    if "/" in value or "\\" in value or ".." in value:
+        return f"expected a template file name, not a path: {shown(value)}", listed
+    if value.startswith("_"):
+        return f"{shown(value)} is a partial included by other templates, not a page", listed
+    if value in NOT_PAGE_TEMPLATES:
+        return f"{shown(value)} is not a page template: {_NOT_A_PAGE[value]}", listed
+    if not _page_template_name(value):
+        return f"expected a template file name such as page.html, got {shown(value)}", listed
+    if templates is not None and value not in templates:
+        return (
+            f"no page template {shown(value)} in the theme or the site's templates/ folder",
+            listed or "add it to the site's templates/ folder",
+        )
+    return "", None
+
+
+def read_page(path: Path, warnings: Warnings, templates: Collection[str] | None = None) -> Page:
+    """Read and render one page; problems name the file and line.
+
+    `templates`: the page templates the theme provides (see page_templates), which a page's
+    `template:` must name; None checks the name only.
+    """
     try:
         text = read_input(path, PAGE).decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -69,18 +120,19 @@ def read_page(path: Path, warnings: Warnings) -> Page:
             file=path,
             hint="save the file as UTF-8",
         ) from None
-    data, lines, body, _ = _front_matter(text, path)
+    doc, body = _front_matter(text, path)
+    data: dict[Any, Any] = doc.data
     problems: list[Problem] = []
 
     def fail(key: str, message: str, hint: str | None = None) -> None:
-        problems.append(Problem(message, path, lines.get(key), key, hint))
+        problems.append(Problem(message, path, doc.line((key,)), key, hint))
 
     for key in data:
         if key not in PAGE_KEYS:
             warnings.warn(
                 "unknown front matter key (ignored)",
                 file=path,
-                line=lines.get(str(key)),
+                line=doc.line((key,)),
                 key=str(key),
                 hint=did_you_mean(str(key), PAGE_KEYS) or f"known keys: {', '.join(PAGE_KEYS)}",
             )
@@ -107,16 +159,19 @@ def read_page(path: Path, warnings: Warnings) -> Page:
         title = path.stem
     nav = data.get("nav", True)
     if not isinstance(nav, bool):
-        fail("nav", f"expected true or false, got {nav!r}")
+        fail("nav", f"expected true or false, got {shown(nav)}")
         nav = True
     order = data.get("nav_order", 100)
-    if isinstance(order, bool) or not isinstance(order, int):
-        fail("nav_order", f"expected a whole number, got {order!r}", "lower numbers come first")
+    order_error = NAV_ORDER.error(order)
+    if order_error:
+        fail("nav_order", order_error, "lower numbers come first; the default is 100")
         order = 100
     template = data.get("template", "page.html")
-    if not isinstance(template, str) or not template.endswith(".html") or ".." in template:
-        fail("template", f"expected a template file name such as page.html, got {template!r}")
-        template = "page.html"
+    if "template" in data:
+        message, hint = _check_template(template, templates)
+        if message:
+            fail("template", message, hint)
+            template = "page.html"
     description = data.get("description", "")
     if not isinstance(description, str):
         fail("description", "expected one sentence of text")
@@ -137,10 +192,12 @@ def read_page(path: Path, warnings: Warnings) -> Page:
     )
 
 
-def read_pages(site_dir: Path, warnings: Warnings) -> tuple[Page, ...]:
+def read_pages(
+    site_dir: Path, warnings: Warnings, templates: Collection[str] | None = None
+) -> tuple[Page, ...]:
     """Every content/pages/*.md of the site, in file-name order (navigation sorts them later).
 
-    Problems in all pages are collected and reported together.
+    Problems in all pages are collected and reported together. `templates`: as for read_page.
     """
     folder = site_dir / PAGES_DIR
     if not folder.is_dir():
@@ -156,7 +213,7 @@ def read_pages(site_dir: Path, warnings: Warnings) -> tuple[Page, ...]:
             problems.append(Problem(f"page {found.reason}", path, hint=found.hint))
             continue
         try:
-            pages.append(read_page(path, warnings))
+            pages.append(read_page(path, warnings, templates))
         except ScholarpageError as exc:
             problems.extend(exc.problems)
     if problems:

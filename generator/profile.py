@@ -11,7 +11,7 @@ from generator.markdown import html_to_text, render_markdown
 from generator.model import Link, Metric, Profile
 from generator.sources import PHOTO, Refusal, publishable
 from generator.urls import safe_url
-from generator.yamlfile import YamlDoc, read_yaml
+from generator.yamlfile import Bounds, YamlDoc, read_yaml, shown
 
 PROFILE_KEYS = (
     "name",
@@ -24,6 +24,10 @@ PROFILE_KEYS = (
     "bio",
     "metrics",
 )
+COUNT = Bounds(0, 1_000_000_000)
+"""A standard metric (a count of papers or citations, an index)."""
+CUSTOM_NUMBER = Bounds(-1e12, 1e12, whole=False)
+"""A custom metric's number (a score, a percentage, an amount)."""
 # standard metrics: key -> (label, value shown before the label)
 STANDARD_METRICS: dict[str, tuple[str, bool]] = {
     "h_index": ("h-index", False),
@@ -81,14 +85,14 @@ class _Reader:
             out.append(Link(label, checked))
         return tuple(out)
 
-    def number(self, value: Any, where: tuple[str | int, ...]) -> float | int | None:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            self.fail(
-                where,
-                f"expected a number, got {value!r}",
-                hint="write the value as a plain number, e.g. 53",
-            )
+    def number(
+        self, value: Any, where: tuple[str | int, ...], bounds: Bounds
+    ) -> float | int | None:
+        error = bounds.error(value)
+        if error:
+            self.fail(where, error, hint="write the value as a plain number, e.g. 53")
             return None
+        assert isinstance(value, (int, float))
         return value
 
     def as_of(self, value: Any, where: tuple[str | int, ...]) -> dt.date | None:
@@ -96,7 +100,7 @@ class _Reader:
             return None
         if isinstance(value, dt.date):
             return value
-        self.fail(where, f"expected a date YYYY-MM-DD, got {value!r}")
+        self.fail(where, f"expected a date YYYY-MM-DD, got {shown(value)}")
         return None
 
     def metrics(self, value: Any) -> tuple[tuple[Metric, ...], tuple[Metric, ...]]:
@@ -120,10 +124,12 @@ class _Reader:
             as_of = None
             if isinstance(raw, dict):
                 source = raw.get("source")
+                if isinstance(source, (dict, list, bool)):
+                    self.fail((*where, "source"), f"expected text, got {shown(source)}")
                 as_of = self.as_of(raw.get("as_of"), (*where, "as_of"))
                 raw = raw.get("value")
                 where = (*where, "value")
-            number = self.number(raw, where)
+            number = self.number(raw, where, COUNT)
             if number is None:
                 continue
             label, first = STANDARD_METRICS[key]
@@ -142,18 +148,35 @@ class _Reader:
             if not isinstance(item, dict) or "label" not in item or "value" not in item:
                 self.fail(where, "a custom metric needs a label and a value")
                 continue
-            value = item["value"]
-            if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-                self.fail((*where, "value"), "expected a number or short text")
+            if isinstance(item["label"], (dict, list, bool)) or item["label"] is None:
+                self.fail(
+                    (*where, "label"), f"expected a label as text, got {shown(item['label'])}"
+                )
                 continue
+            value = item["value"]
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                if self.number(value, (*where, "value"), CUSTOM_NUMBER) is None:
+                    continue
+            elif not isinstance(value, str):
+                self.fail((*where, "value"), f"expected a number or short text, got {shown(value)}")
+                continue
+            unit, source = item.get("unit") or "", item.get("source")
+            value_first = item.get("value_first", False)
+            for name, given in (("unit", unit), ("source", source)):
+                if isinstance(given, (dict, list, bool)):
+                    self.fail((*where, name), f"expected text, got {shown(given)}")
+            if not isinstance(value_first, bool):
+                self.fail(
+                    (*where, "value_first"), f"expected true or false, got {shown(value_first)}"
+                )
             out.append(
                 Metric(
                     key=f"custom-{i}",
                     label=str(item["label"]),
                     value=value,
-                    unit=str(item.get("unit") or ""),
-                    value_first=bool(item.get("value_first", False)),
-                    source=str(item["source"]) if item.get("source") else None,
+                    unit=str(unit),
+                    value_first=value_first is True,
+                    source=str(source) if source else None,
                     as_of=self.as_of(item.get("as_of"), (*where, "as_of")),
                 )
             )
@@ -194,6 +217,11 @@ def read_profile(path: Path, site_dir: Path | None = None) -> Profile:
     declared, custom = reader.metrics(data.get("metrics"))
     links = reader.links(data.get("links"))
     category = reader.text(data, "category")
+    affiliation = reader.text(data, "affiliation")  # read before the check, so a list is reported
+    email = reader.text(data, "email")
+    for i, alias in enumerate(aliases_raw):
+        if isinstance(alias, (dict, list, bool)) or alias is None:
+            reader.fail(("aliases", i), f"expected a name, got {shown(alias)}")
     if reader.problems:
         raise ScholarpageError(tuple(reader.problems))
     bio_html = render_markdown(bio_source) if bio_source else ""
@@ -201,9 +229,9 @@ def read_profile(path: Path, site_dir: Path | None = None) -> Profile:
         file=path,
         name=name,
         aliases=tuple(str(a) for a in aliases_raw),
-        affiliation=reader.text(data, "affiliation"),
+        affiliation=affiliation,
         photo=photo,
-        email=reader.text(data, "email"),
+        email=email,
         category=category.upper() if category else None,
         links=links,
         bio_html=bio_html,

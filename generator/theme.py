@@ -28,12 +28,14 @@ from generator.sources import (
     publishable_tree,
     read_input,
 )
-from generator.yamlfile import YamlDoc, read_yaml
+from generator.yamlfile import Bounds, YamlDoc, read_yaml, shown
 
 THEME_FILE = "theme.yaml"
 THEME_KEYS = ("name", "description", "parent", "options", "abstract")
 OPTION_KEYS = ("type", "default", "doc", "choices")
 OPTION_KINDS = ("bool", "int", "str", "color", "choice", "list")
+OPTION_INT = Bounds(0, 10_000)
+"""The range of an `int` option (counts such as authors or items shown)."""
 _COLOR = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
 
 
@@ -54,32 +56,31 @@ def check_option_value(spec: ThemeOption, value: Any) -> tuple[Any, str | None]:
     if kind == "bool":
         if isinstance(value, bool):
             return value, None
-        return spec.default, f"expected true or false, got {value!r}"
+        return spec.default, f"expected true or false, got {shown(value)}"
     if kind == "int":
-        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-            return value, None
-        return spec.default, f"expected a whole number of 0 or more, got {value!r}"
+        error = OPTION_INT.error(value)
+        return (value, None) if error is None else (spec.default, error)
     if kind == "str":
         if isinstance(value, (str, int, float)) and not isinstance(value, bool):
             return str(value), None
-        return spec.default, f"expected text, got {value!r}"
+        return spec.default, f"expected text, got {shown(value)}"
     if kind == "color":
         if isinstance(value, str) and _COLOR.fullmatch(value.strip()):
             return value.strip().lower(), None
-        return spec.default, f"expected a colour such as #2563eb, got {value!r}"
+        return spec.default, f"expected a colour such as #2563eb, got {shown(value)}"
     if kind == "choice":
         if isinstance(value, str) and value in spec.choices:
             return value, None
-        return spec.default, f"expected one of {', '.join(spec.choices)}, got {value!r}"
+        return spec.default, f"expected one of {', '.join(spec.choices)}, got {shown(value)}"
     if kind == "list":
         items = value if isinstance(value, list) else None
         if items is None or not all(isinstance(v, str) for v in items):
-            return spec.default, f"expected a list of names, got {value!r}"
+            return spec.default, f"expected a list of names, got {shown(value)}"
         bad = [v for v in items if spec.choices and v not in spec.choices]
         if bad:
             return (
                 spec.default,
-                f"unknown value {bad[0]!r}; expected some of {', '.join(spec.choices)}",
+                f"unknown value {shown(bad[0])}; expected some of {', '.join(spec.choices)}",
             )
         return tuple(items), None
     return spec.default, f"unknown option type {kind!r}"

@@ -340,9 +340,9 @@ def test_a_markdown_page_with_a_content_page_name_is_an_error(tmp_path: Path) ->
 @pytest.mark.parametrize(
     ("line", "message"),
     [
-        ("news_on_home: -1", "news_on_home: expected a whole number from 0 to 100, got -1"),
-        ("news_on_home: 101", "expected a whole number from 0 to 100, got 101"),
-        ("news_on_home: many", "got 'many'"),
+        ("news_on_home: -1", "news_on_home: -1 is out of range: expected a whole number from 0"),
+        ("news_on_home: 101", "101 is out of range: expected a whole number from 0 to 100"),
+        ("news_on_home: many", "expected a whole number from 0 to 100, got 'many'"),
         ("cv_publications: selectd", "did you mean 'selected'?"),
         ("cv_pdf: 'yes'", "cv_pdf: expected true or false, got 'yes'"),
         ("cv_pdf: true", "cv_pdf: true, but the site has no CV"),
