@@ -17,7 +17,7 @@ from typing import Any
 from markupsafe import Markup
 
 from generator import seo
-from generator.cv import CV_PAGE, CV_PDF, cv_context, read_cv
+from generator.cv import CV_PAGE, CV_PDF, cv_context, cv_sources, read_cv
 from generator.errors import Problem, ScholarpageError, Warnings
 from generator.files import content_files, relocate
 from generator.listings import (
@@ -88,7 +88,13 @@ def read_content(config: SiteConfig, pages: Sequence[Page], warnings: Warnings) 
 
     attempt("files", None, lambda: content_files(site_dir))
     attempt("news", NEWS_FILE, read_news)
-    attempt("cv", None, lambda: read_cv(site_dir, warnings))
+
+    def cv() -> object:
+        for path in cv_sources(site_dir):  # confined like every content file
+            _confined(site_dir, path.relative_to(site_dir))
+        return read_cv(site_dir, warnings)
+
+    attempt("cv", None, cv)
     attempt("talks", TALKS_FILE, read_talks)
     attempt("teaching", TEACHING_FILE, read_teaching)
     attempt("people", PEOPLE_FILE, read_people)

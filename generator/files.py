@@ -30,7 +30,7 @@ import imagesize
 
 from generator import seo
 from generator.errors import ScholarpageError, Warnings
-from generator.model import CV, Content, CVItem, Page, Profile, Site, Where
+from generator.model import CV, Content, CVItem, Link, Page, Profile, Site, Where
 from generator.sources import PAGE, PUBLISHED, publishable_tree, read_input
 from generator.urls import relative
 from generator.yamlfile import read_yaml
@@ -92,8 +92,10 @@ def _target(url: str, page: str, published: Published, *, page_relative: bool) -
         return _OUTSIDE
     path, _ = local
     found = _resolve(path.lstrip("/"), "", published)
-    if found is None and page_relative and not path.startswith("/"):
-        found = _resolve(path, posixpath.dirname(page), published)
+    if found not in (None, _OUTSIDE):
+        return found
+    if page_relative and not path.startswith("/"):
+        return _resolve(path, posixpath.dirname(page), published)
     return found
 
 
@@ -248,16 +250,22 @@ class _Linker:
             self.broken(value, where, "link")
         return out
 
-    def url(self, value: str | None, where: Where, what: str = "link") -> str | None:
-        """A URL field: a local one becomes the published path it names (None if none)."""
+    def url(
+        self, value: str | None, where: Where, what: str = "link", *, report: bool = True
+    ) -> str | None:
+        """A URL field: a local one becomes the published path it names (as written when it
+        names nothing: a warning, unless `report` is false)."""
         if value is None:
             return None
         found = resolve_url(value, "index.html", self.published, page_relative=False)
         if found is None:
-            self.broken(value, where, what)
+            if report:
+                self.broken(value, where, what)
             return value
         local = local_path(value)
-        return found + local[1] if local is not None and found != value else found
+        if local is None or found == value:
+            return found
+        return relative("index.html", found) + local[1]  # a published path, URL-quoted
 
 
 def _line_of(source: str, value: str) -> int | None:
@@ -296,9 +304,14 @@ def _profile(profile: Profile, linker: _Linker) -> Profile:
     for value in missing:
         linker.broken(value, Where(profile.file, bio_line, "bio"), "link")
     raw_links = data.get("links") if isinstance(data, dict) else None
-    for link in local:
-        found = resolve_url(link.url, "index.html", linker.published, page_relative=False)
-        if found is not None:
+    links = []
+    for link in profile.links:
+        if link not in local:
+            links.append(link)
+            continue
+        found = linker.url(link.url, Where(profile.file), "link", report=False)
+        links.append(Link(link.label, found or link.url))
+        if resolve_url(link.url, "index.html", linker.published, page_relative=False):
             continue
         keypath: tuple[str | int, ...] = ("links", link.label)
         if isinstance(raw_links, list):
@@ -313,7 +326,7 @@ def _profile(profile: Profile, linker: _Linker) -> Profile:
             keypath = ("links", index)
         where = Where(profile.file, lines.get(keypath), ".".join(map(str, keypath)))
         linker.broken(link.url, where, "link")
-    return profile if out == profile.bio_html else replace(profile, bio_html=out)
+    return replace(profile, bio_html=out, links=tuple(links))
 
 
 def _cv(cv: CV, linker: _Linker) -> CV:

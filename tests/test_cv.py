@@ -47,6 +47,7 @@ def strings_of(value: object) -> list[str]:
     return [] if value is None else [str(value)]
 
 
+@pytest.mark.corpus
 def test_the_shared_alfolio_cv_renders_every_section(tmp_path: Path) -> None:
     if not ALFOLIO_CV.is_file():
         pytest.skip(f"shared corpus not present: {ALFOLIO_CV}")

@@ -168,14 +168,25 @@ def test_content_files_are_confined(tmp_path: Path) -> None:
     assert not any("TOKEN-123" in p.read_text(errors="replace") for p in out.rglob("*.*"))
 
 
-def test_a_content_yaml_file_symlinked_out_of_the_site_is_refused(tmp_path: Path) -> None:
-    outside = tmp_path / "news.yaml"
-    outside.write_text("- {date: 2026-01-01, text: SECRET}\n")
+@pytest.mark.parametrize(
+    "name", ["news.yaml", "cv.yaml", "resume.json", "talks.yaml", "teaching.yaml", "people.yaml"]
+)
+def test_a_content_file_symlinked_out_of_the_site_is_refused(tmp_path: Path, name: str) -> None:
+    outside = tmp_path / name
+    outside.write_text("[]\n")
     site = write_site(tmp_path / "site")
-    (site / "content" / "news.yaml").symlink_to(outside)
+    (site / "content" / name).symlink_to(outside)
     with pytest.raises(ScholarpageError) as caught:
         build(site)
-    assert "news.yaml points outside the site folder" in str(caught.value)
+    assert f"content/{name}" in str(caught.value)
+    assert f"{name} points outside the site folder" in str(caught.value)
+
+
+def test_a_content_file_that_is_a_fifo_is_refused_without_a_hang(tmp_path: Path) -> None:
+    site = write_site(tmp_path / "site")
+    os.mkfifo(site / "content" / "news.yaml")
+    proc = cli("build", str(site), cwd=tmp_path)  # a hang would hit the timeout
+    assert proc.returncode == 1 and "news.yaml is a named pipe (FIFO)" in proc.stderr
 
 
 def test_a_paper_pdf_in_content_files_is_linked(tmp_path: Path) -> None:
@@ -386,3 +397,22 @@ def test_init_scaffolds_a_site_that_shows_every_content_type(tmp_path: Path) -> 
         assert (out / page / "index.html").is_file(), page
     assert "news-heading" in (out / "index.html").read_text()
     assert any((out / "files").iterdir())
+
+
+def test_odd_local_links_are_resolved_quoted_or_reported(tmp_path: Path) -> None:
+    profile = (
+        "name: Ada\nlinks:\n"
+        '  Poster: "/files/a poster.pdf#page=2"\n'  # site-absolute, with a space
+        '  Sibling: "../other-site/"\n'  # leaves the site: not the site's to check
+        '  Search: "?q=1"\n'  # this page
+    )
+    page = "[a](../files/a%20poster.pdf) [b](../nothere/) [c](%2e%2e/%2e%2e/etc/passwd)\n"
+    site = write_site(tmp_path / "site", profile=profile, files={"content/pages/p.md": page})
+    (site / "content" / "files").mkdir()
+    (site / "content" / "files" / "a poster.pdf").write_bytes(b"%PDF-1.4")
+    out, warnings = build(site)
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert '<a href="files/a%20poster.pdf#page=2" rel="me">Poster</a>' in index
+    assert '<a href="../other-site/" rel="me">' in index and '<a href="?q=1" rel="me">' in index
+    assert 'href="../files/a%20poster.pdf"' in main_of(out / "p" / "index.html")
+    assert len(warnings) == 1 and "p.md:1" in warnings[0] and "../nothere/" in warnings[0]

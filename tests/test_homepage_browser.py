@@ -79,6 +79,7 @@ def test_axe_zero_violations_on_the_new_pages(
             assert summary == [], (key, scheme, path, summary)
 
 
+@pytest.mark.slow  # a Java checker over some 30 pages
 def test_new_pages_pass_the_nu_html_checker(built: dict[str, Path], tmp_path: Path) -> None:
     command = vnu_command()
     hostile_out = tmp_path / "hostile"
