@@ -233,9 +233,10 @@ class _Linker:
         self.published = published
         self.warnings = warnings
 
-    def broken(self, value: str, where: Where, what: str) -> None:
+    def broken(self, value: str, where: Where, what: str, *, dropped: bool = False) -> None:
+        shown = " (no link is shown)" if dropped else ""
         self.warnings.warn(
-            f"{what} {value} resolves to nothing in the built site",
+            f"{what} {value} resolves to nothing in the built site{shown}",
             file=where.file,
             line=where.line,
             key=where.key,
@@ -253,15 +254,16 @@ class _Linker:
     def url(
         self, value: str | None, where: Where, what: str = "link", *, report: bool = True
     ) -> str | None:
-        """A URL field: a local one becomes the published path it names (as written when it
-        names nothing: a warning, unless `report` is false)."""
+        """A URL field: a local one becomes the published path it names; one that names
+        nothing is a warning (unless `report` is false) and None: no link is shown, as for a
+        paper's missing file (a dead link helps nobody)."""
         if value is None:
             return None
         found = resolve_url(value, "index.html", self.published, page_relative=False)
         if found is None:
             if report:
-                self.broken(value, where, what)
-            return value
+                self.broken(value, where, what, dropped=True)
+            return None
         local = local_path(value)
         if local is None or found == value:
             return found
@@ -310,8 +312,8 @@ def _profile(profile: Profile, linker: _Linker) -> Profile:
             links.append(link)
             continue
         found = linker.url(link.url, Where(profile.file), "link", report=False)
-        links.append(Link(link.label, found or link.url))
-        if resolve_url(link.url, "index.html", linker.published, page_relative=False):
+        if found is not None:
+            links.append(Link(link.label, found))
             continue
         keypath: tuple[str | int, ...] = ("links", link.label)
         if isinstance(raw_links, list):
@@ -325,7 +327,7 @@ def _profile(profile: Profile, linker: _Linker) -> Profile:
             )
             keypath = ("links", index)
         where = Where(profile.file, lines.get(keypath), ".".join(map(str, keypath)))
-        linker.broken(link.url, where, "link")
+        linker.broken(link.url, where, "link", dropped=True)
     return replace(profile, bio_html=out, links=tuple(links))
 
 
@@ -382,9 +384,8 @@ def _content(content: Content, linker: _Linker) -> Content:
     for member in content.people:
         photo = member.photo
         if photo is not None and local_path(photo) is not None:
-            found = linker.url(photo, member.where, "photo")
             # a photo that names nothing is not shown (the initials are)
-            photo = found if found is not None and found in linker.published else None
+            photo = linker.url(photo, member.where, "photo")
         people.append(replace(member, url=linker.url(member.url, member.where), photo=photo))
     return replace(
         content,

@@ -134,8 +134,14 @@ def test_every_missing_local_target_is_a_located_warning(tmp_path: Path) -> None
             text,
         )
     assert len(warnings) == len(expected)
-    # the missing photo is not shown (the initials are)
+    # a link field that names nothing is not shown (as a paper's missing file), the missing
+    # photo neither (the initials are); a link inside text stays part of its sentence
     assert "bob.jpg" not in main_of(out / "people/index.html")
+    assert "talk.pdf" not in main_of(out / "talks/index.html")
+    assert "courses/x" not in main_of(out / "teaching/index.html")
+    assert "files/cv.pdf" not in (out / "index.html").read_text()
+    assert 'href="files/nope.pdf"' in main_of(out / "index.html")
+    assert "(no link is shown)" in text
 
 
 def test_missing_local_target_fails_the_build_under_strict(tmp_path: Path) -> None:
