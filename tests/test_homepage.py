@@ -257,6 +257,8 @@ def test_news_items_are_in_the_atom_feed(tmp_path: Path) -> None:
     dates = [e.updated for e in feed.entries]
     assert dates == sorted(dates, reverse=True)
     assert feed.feed.title.endswith("papers and news")
+    index = (out / "index.html").read_text()
+    assert 'title="Ada Example: papers and news" href="feed.xml"' in index
 
 
 # --- talks, teaching, people ------------------------------------------------------------------
