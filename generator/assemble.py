@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
 
-from generator.model import Metric, Page, Paper, Person, Profile, Site, SiteConfig
+from generator.model import Content, Metric, Page, Paper, Person, Profile, Site, SiteConfig
 
 MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -158,9 +158,11 @@ def assemble_site(
     pages: tuple[Page, ...] = (),
     files: tuple[tuple[str, Path], ...] = (),
     names: dict[str, str] | None = None,
+    content: Content | None = None,
 ) -> Site:
     """`names` (serve) keeps author names' matching forms between builds; it is left holding
-    this build's names only."""
+    this build's names only. `content`: news, CV, talks, ... (generator/content.py); its
+    content/files/ join the files published as is."""
     ordered = sort_papers(papers, config.sort)
     keys = owner_keys(profile)
     used: dict[str, str] = {}
@@ -178,5 +180,6 @@ def assemble_site(
         reference_date=reference_date,
         pages=tuple(sorted(pages, key=lambda p: (p.nav_order, p.title.casefold(), p.slug))),
         owner_authors=owners,
-        files=files,
+        files=tuple(sorted({**dict(files), **dict(content.files)}.items())) if content else files,
+        content=content,
     )

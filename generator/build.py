@@ -15,7 +15,9 @@ from generator.assemble import assemble_site
 from generator.bibtex import ReadMemo, read_papers
 from generator.cache import CACHE_DIR_NAME
 from generator.config import check_theme_options, load_config
+from generator.content import output_paths, read_content
 from generator.errors import Problem, ScholarpageError, Warnings
+from generator.files import link_site
 from generator.model import BadgeSpec, BibSource, Paper
 from generator.output import check_output_dir, remove_leftovers, sync_site, write_site
 from generator.pages import page_templates, read_pages
@@ -154,14 +156,21 @@ def build_site(
         config.site_dir / CACHE_DIR_NAME,
     )
     md_pages = read_pages(config.site_dir, warnings, page_templates(chosen_theme))
+    content = read_content(config, md_pages, warnings)  # news, CV, talks, ... (content.py)
+    published = frozenset(path for path, _ in content.files)
     site = assemble_site(
         config,
         profile,
         papers,
         reference_date(config.today, os.environ if env is None else env),
         md_pages,
-        paper_files(config.site_dir, papers, warnings),
+        paper_files(config.site_dir, papers, warnings, published),
         cache.names if cache is not None else None,
+        content,
+    )
+    # every local link and image of the content checked and made page-relative (files.py)
+    site = link_site(
+        site, chosen_theme.static_files(), output_paths(site.content, config), warnings
     )
     outputs = render_site(
         site,

@@ -23,8 +23,9 @@ import jinja2.nodes
 import jinja2.runtime
 from markupsafe import Markup
 
-from generator import __version__, seo
+from generator import __version__, content, seo
 from generator.assemble import format_date
+from generator.cvpdf import cv_pdf_outputs
 from generator.errors import ScholarpageError, Warnings
 from generator.model import Output, Page, Paper, Site
 from generator.sources import PHOTO, PUBLISHED, TEMPLATE, Refusal, publishable, read_input
@@ -279,7 +280,10 @@ LINK_FIELDS = (("PDF", "pdf"), ("Code", "code"), ("Slides", "slides"), ("Web", "
 
 
 def paper_files(
-    site_dir: Path, papers: tuple[Paper, ...], warnings: Warnings
+    site_dir: Path,
+    papers: tuple[Paper, ...],
+    warnings: Warnings,
+    published: frozenset[str] = frozenset(),
 ) -> tuple[tuple[str, Path], ...]:
     """The site's own files that papers link to by path (`pdf = {files/a.pdf}`), to publish at
     the same path. One that may not be published (missing, outside the site folder once symlinks
@@ -293,6 +297,8 @@ def paper_files(
             if target is None or target[0] != "file":
                 continue
             path = target[1]
+            if path in published:  # content/files/ publishes it (generator/files.py)
+                continue
             source = publishable(site_dir, path, PUBLISHED)
             if isinstance(source, Path):
                 found[path] = source
@@ -554,8 +560,9 @@ def site_context(site: Site, memo: RenderMemo | None = None) -> dict[str, Any]:
         "papers": papers,
         **list_context(site, papers),
         "pages": pages,
-        "nav": [{"title": "Home", "path": INDEX}]
-        + [{"title": p["title"], "path": p["path"]} for p in pages if p["nav"]],
+        # Home, the pages and the homepage's content pages (generator/content.py)
+        "nav": content.content_nav(site.content, {"title": "Home", "path": INDEX}, pages),
+        **content.shared_context(site.content, config),
         "options": options,
         "owner": {"name": profile.name, "names": [profile.name, *profile.aliases]},
         "reference_date": site.reference_date.isoformat(),
@@ -815,6 +822,9 @@ def render_site(
                     md_page["template"], md_page["path"], {"page": {**helpers["page"], **md_page}}
                 )
             )
+        # the homepage's content pages: news/, cv/, talks/, ... (generator/content.py)
+        for template, path, extra in content.page_jobs(site.content, site.config, shared):
+            outputs.append(render(template, path, extra))
         static = theme.static_files()
         for target, source in static.items():
             outputs.append(Output(target, read_input(source, PUBLISHED)))
@@ -830,6 +840,7 @@ def render_site(
         memo.pages = pages
         if fragments is not None:
             memo.fragments = fragments.now
+    outputs += cv_pdf_outputs(site, outputs)  # cv.pdf printed from cv/ (generator/cvpdf.py)
     options = {**dict(theme.options), **dict(site.config.theme_options)}
     outputs += seo.site_files(
         site,
