@@ -247,3 +247,78 @@ def test_hostile_source_is_refused_or_stays_text(tmp_path: Path) -> None:
     assert "&lt;script&gt;alert(&#39;bib&#39;)&lt;/script&gt; Hostile" in raw or (
         "&lt;script&gt;alert('bib')&lt;/script&gt; Hostile" in raw
     )
+
+
+def test_interrupt_while_writing_leaves_no_dest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C in the middle of copying: no DEST, no staging folder left beside it."""
+    from generator.migrate import write
+
+    src = source_site("alfolio", tmp_path)
+    dest = tmp_path / "dest"
+    calls: list[Path] = []
+
+    def interrupted(path: Path, kind: object, **_: object) -> bytes:
+        calls.append(path)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return path.read_bytes()
+
+    monkeypatch.setattr(write, "read_input", interrupted)
+    from generator.migrate import migrate_site
+
+    with pytest.raises(KeyboardInterrupt):
+        migrate_site("alfolio", src, dest)
+    assert len(calls) == 2  # the copy was under way
+    assert not dest.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["alfolio-src"]
+
+
+def test_empty_and_multilanguage_sources(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    report, dest, out = migrate_and_build("alfolio", empty, tmp_path)
+    assert "no _bibliography/papers.bib: no papers" in report
+    assert (dest / "content/papers.bib").is_file()
+    src = tmp_path / "polyglot"
+    for lang, bio in (("en-us", "English bio here."), ("pt-br", "Biografia aqui.")):
+        (src / "_pages" / lang).mkdir(parents=True, exist_ok=True)
+        (src / "_pages" / lang / "about.md").write_text(f"---\ntitle: about\n---\n{bio}\n")
+        (src / "_news" / lang).mkdir(parents=True, exist_ok=True)
+        (src / "_news" / lang / "a.md").write_text(
+            "---\ndate: 2020-01-02\n---\n{% if x %}\nNews in "
+            + lang
+            + "\n{% endif\n  spanning %} <b>bold</b>\n"
+        )
+    (src / "_config.yml").write_text("first_name: Ana\nlast_name: Poly\nemail: ana@example.org\n")
+    dest = tmp_path / "poly-dest"
+    result = run("migrate", "alfolio", src, dest)
+    assert result.returncode == 0, result.stderr
+    out = tmp_path / "poly-site"
+    assert run("build", dest, "-o", out, "--strict").returncode == 0
+    home = page(out, "index.html")
+    assert "English bio here." in home and "Biografia" not in home
+    assert "News in en-us" in home and "mailto:ana@example.org" in home
+    assert f"{src}/_pages/pt-br: other language" in result.stdout
+    news = src / "_news/en-us/a.md"
+    assert f"{news}:4: news: template tag left out: {{% if x %}}" in result.stdout
+    assert f"{news}:6: news: template tag left out: {{% endif spanning %}}" in result.stdout
+    assert f"{news}:7: news: HTML tag left out" in result.stdout  # lines kept their numbers
+
+
+def test_hostile_sizes_finish(tmp_path: Path) -> None:
+    """Unclosed template tags, a citation without commas and many news files: the migration
+    finishes (the subprocess timeout only detects a hang) and reports what it left out."""
+    src = tmp_path / "big"
+    (src / "_pages").mkdir(parents=True)
+    (src / "_pages/about.md").write_text("---\ntitle: a\n---\n" + "{% {{ " * 300_000 + "\n")
+    (src / "_publications").mkdir()
+    (src / "_publications/x.md").write_text(
+        "---\ntitle: X\ncitation: '" + "Aaaa " * 200_000 + "'\n---\n"
+    )
+    result = run("migrate", "academicpages", src, tmp_path / "d1")
+    assert result.returncode == 0, result.stderr
+    assert "no authors found in `citation`" in result.stdout
+    result = run("migrate", "alfolio", src, tmp_path / "d2")
+    assert result.returncode == 0, result.stderr

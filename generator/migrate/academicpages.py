@@ -45,6 +45,8 @@ AUTHOR_LINKS: dict[str, tuple[str, str]] = {
     "mastodon": ("Mastodon", ""),
     "bluesky": ("Bluesky", "https://bsky.app/profile/{}"),
 }
+MAX_CITATION = 5_000
+"""Characters of a `citation` searched for author names (a real one has a few hundred)."""
 _AUTHOR = re.compile(r"([A-Z][^,()&.]*?(?:-[A-Z][^,()&.]*)?),\s*((?:[A-Z]\.\s*(?:-\s*)?)+)")
 
 
@@ -59,6 +61,11 @@ def migrate(src: Source, draft: Draft) -> None:
     employer = text_value(author.get("employer"))
     if employer:
         profile["affiliation"] = employer
+    files = src.tree("files", PUBLISHED)
+    for rel, found in files:
+        draft.copy("content/files/" + rel, found)
+    if files:
+        draft.carried.append(f"{len(files)} files")
     avatar = text_value(author.get("avatar"))
     if avatar:
         rel = avatar.lstrip("/") if avatar.startswith("/") else posixpath.join("images", avatar)
@@ -105,11 +112,6 @@ def migrate(src: Source, draft: Draft) -> None:
     elif text_value(author.get("bio")):
         profile["bio"] = str(text_value(author.get("bio"))) + "\n"
         draft.carried.append("bio (author.bio)")
-    files = src.tree("files", PUBLISHED)
-    for rel, checked in files:
-        draft.copy("content/files/" + rel, checked)
-    if files:
-        draft.carried.append(f"{len(files)} files")
     bib = _publications(src, draft, conf)
     _talks(src, draft)
     _teaching(src, draft)
@@ -143,7 +145,7 @@ def _own_file(url: str, conf: dict[str, Any]) -> str | None:
 def _paper(
     fields: dict[str, str], citation: str | None, date: dt.date | None, taken: set[str], slug: str
 ) -> str:
-    authors = _AUTHOR.findall(html.unescape(citation or ""))
+    authors = _AUTHOR.findall(html.unescape(citation or "")[:MAX_CITATION])
     entry: dict[str, str] = {"title": fields.pop("title")}
     if authors:
         entry["author"] = " and ".join(
@@ -193,7 +195,7 @@ def _publications(src: Source, draft: Draft, conf: dict[str, Any]) -> bool:
             **fields_for(fm.get("venue"), fm.get("excerpt"), fm.get("paperurl")),
         }
         citation = text_value(fm.get("citation"))
-        if not _AUTHOR.findall(citation or ""):
+        if not _AUTHOR.findall((citation or "")[:MAX_CITATION]):
             draft.lose(doc.path, doc.line(("citation",)) or 1, "no authors found in `citation`")
         slug = posixpath.splitext(posixpath.basename(rel))[0]
         entries.append(_paper(fields, citation, day(fm.get("date"), slug), taken, slug))
@@ -214,7 +216,7 @@ def _publications(src: Source, draft: Draft, conf: dict[str, Any]) -> bool:
                 **fields_for(row.get("venue"), row.get("excerpt"), row.get("paper_url")),
             }
             citation = text_value(row.get("citation"))
-            if not _AUTHOR.findall(citation or ""):
+            if not _AUTHOR.findall((citation or "")[:MAX_CITATION]):
                 draft.lose(path, n, "no authors found in the citation column")
             slug = text_value(row.get("url_slug")) or title
             entries.append(_paper(fields, citation, day(row.get("pub_date")), taken, slug))

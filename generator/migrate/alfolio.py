@@ -215,16 +215,27 @@ def _links(src: Source, draft: Draft, conf: dict[str, Any], doc: Any) -> dict[st
     return links
 
 
+def _language(src: Source, draft: Draft, folder: str) -> str:
+    """`folder`, or in a multi-language site (al-folio's polyglot: `_pages/en-us/`) its English
+    (else first) language folder; the other languages are reported."""
+    if src.listing(folder, (".md", ".markdown", ".html")):
+        return folder
+    subs = [p for p in src.listing(folder) if src.path(p).is_dir() and not src.path(p).is_symlink()]
+    if not subs:
+        return folder
+    chosen = next((p for p in subs if p.rsplit("/", 1)[-1].lower().startswith("en")), subs[0])
+    for other in subs:
+        if other != chosen:
+            draft.lose(src.path(other), None, f"other language: only {chosen} is carried over")
+    return chosen
+
+
 def _about(src: Source, draft: Draft, profile: dict[str, Any]) -> None:
-    rel = "_pages/about.md"
+    pages = _language(src, draft, "_pages")
+    rel = f"{pages}/about.md"
     found = src.front_matter(rel)
     if found is None:
-        for page in src.listing("_pages", (".md",)):
-            if page.endswith("/about.md"):
-                found = src.front_matter(page)
-                rel = page
-    if found is None:
-        draft.lose(src.path("_pages"), None, "no _pages/about.md: the profile has no bio")
+        draft.lose(src.path(rel), None, "no about page: the profile has no bio")
         return
     doc, body, first = found
     fm = doc.data
@@ -249,7 +260,7 @@ def _about(src: Source, draft: Draft, profile: dict[str, Any]) -> None:
     more = fm.get("profile", {}).get("more_info") if isinstance(fm.get("profile"), dict) else None
     if isinstance(more, str) and more.strip():
         draft.lose(doc.path, doc.line(("profile", "more_info")), "profile.more_info not carried")
-    for page in src.listing("_pages", (".md", ".html")):
+    for page in src.listing(pages, (".md", ".html")):
         if page != rel:
             draft.lose(src.path(page), None, "page not carried over (Liquid-driven in al-folio)")
 
@@ -298,7 +309,7 @@ def _cv(src: Source, draft: Draft) -> None:
 
 def _news(src: Source, draft: Draft) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
-    for rel in src.listing("_news", (".md", ".markdown", ".html")):
+    for rel in src.listing(_language(src, draft, "_news"), (".md", ".markdown", ".html")):
         found = src.front_matter(rel)
         if found is None:
             continue

@@ -14,26 +14,51 @@ from generator.importers.bibfile import read_blocks
 from generator.migrate.write import Draft
 from generator.urls import safe_url
 
-_TEMPLATE_TAG = re.compile(r"\{%.*?%\}|\{\{.*?\}\}", re.S)
 _HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
 _DATE_NAME = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _EMAIL = re.compile(r"[^@\s<>\"']+@[^@\s<>\"']+\.[A-Za-z]{2,}")
 
 
+def _template_tags(body: str) -> list[tuple[int, int]]:
+    """(start, end) of each `{% ... %}` / `{{ ... }}` (Liquid, Hugo shortcodes), in order; a
+    linear scan (an opener without a closer ends the search for that kind: none follows)."""
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    closers = {"{%": "%}", "{{": "}}"}
+    while True:
+        starts = [(body.find(o, pos), o) for o in closers]
+        starts = [(i, o) for i, o in starts if i >= 0]
+        if not starts:
+            return spans
+        start, opener = min(starts)
+        end = body.find(closers[opener], start + 2)
+        if end < 0:
+            del closers[opener]
+            continue
+        spans.append((start, end + 2))
+        pos = end + 2
+
+
 def clean_markdown(body: str, file: Path, first_line: int, draft: Draft, what: str) -> str:
-    """`body` without template tags (Liquid, Hugo shortcodes) or HTML tags, which scholarpage's
-    Markdown would show as text; each line that lost one is reported."""
+    """`body` without template tags (Liquid, Hugo shortcodes; one may span lines) or HTML tags,
+    which scholarpage's Markdown would show as text; each line that lost one is reported."""
+    parts: list[str] = []
+    pos, line = 0, first_line
+    for start, end in _template_tags(body):
+        line += body.count("\n", pos, start)
+        tag = body[start:end]
+        draft.lose(file, line, f"{what}: template tag left out: {_short(tag)}")
+        parts.append(body[pos:start] + "\n" * tag.count("\n"))  # later lines keep their number
+        line += tag.count("\n")
+        pos = end
+    parts.append(body[pos:])
     out: list[str] = []
-    for n, line in enumerate(body.splitlines(), start=first_line):
-        cleaned = _TEMPLATE_TAG.sub("", line)
-        if cleaned != line:
-            draft.lose(file, n, f"{what}: template tag left out: {_short(line)}")
-        html = _HTML_TAG.sub("", cleaned)
-        if html != cleaned:
-            draft.lose(file, n, f"{what}: HTML tag left out: {_short(line)}")
-        out.append(html.rstrip())
-    text = "\n".join(out).strip()
-    return re.sub(r"\n{3,}", "\n\n", text)
+    for n, text in enumerate("".join(parts).splitlines(), start=first_line):
+        plain = _HTML_TAG.sub("", text)
+        if plain != text:
+            draft.lose(file, n, f"{what}: HTML tag left out: {_short(text)}")
+        out.append(plain.rstrip())
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(out).strip())
 
 
 def _short(text: str) -> str:
