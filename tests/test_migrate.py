@@ -322,3 +322,28 @@ def test_hostile_sizes_finish(tmp_path: Path) -> None:
     assert "no authors found in `citation`" in result.stdout
     result = run("migrate", "alfolio", src, tmp_path / "d2")
     assert result.returncode == 0, result.stderr
+
+
+def test_migrated_site_is_kept_up_to_date_by_import(tmp_path: Path) -> None:
+    """The README's third command: import into the migrated al-folio site, then build."""
+    src = source_site("alfolio", tmp_path)
+    dest = tmp_path / "dest"
+    assert run("migrate", "alfolio", src, dest).returncode == 0
+    first = run("build", dest, "-o", tmp_path / "site0")
+    assert first.returncode == 0 and "Built 9 papers" in first.stdout, first.stderr
+    before = (dest / "content/papers.bib").read_bytes()
+    imported = run(
+        "import",
+        "dblp",
+        "--from",
+        FIXTURES.parent / "api/dblp_pid_e_AdaExample.bib",
+        "--site",
+        dest,
+    )
+    assert imported.returncode == 0, imported.stderr
+    after = (dest / "content/papers.bib").read_bytes()
+    assert after.startswith(before.rstrip(b"\n")) and len(after) > len(before)  # appended only
+    assert (dest / "content/papers.bib.bak").read_bytes() == before
+    built = run("build", dest, "-o", tmp_path / "site")
+    assert built.returncode == 0, built.stderr
+    assert "Built 9 papers" not in built.stdout and "papers" in built.stdout  # more of them
