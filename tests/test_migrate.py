@@ -163,7 +163,9 @@ def test_hugoblox_site_migrates_and_builds(tmp_path: Path) -> None:
     cv = page(out, "cv/index.html")
     assert "Stanford University" in cv and "Best Paper Award" in cv
     bib = (dest / "content/papers.bib").read_text(encoding="utf-8")
-    assert "selected = {true}" in bib  # featured: true
+    cite = (src / "content/publication/fast-solvers/cite.bib").read_text(encoding="utf-8")
+    head = cite.rstrip()[:-1]  # the entry's own text, kept; featured and url_pdf added
+    assert head + ",\n  selected = {true},\n  pdf = {https://arxiv.org/pdf/2301.00001},\n}" in bib
     assert "Dr. Alex Johnson and Jo Park" in bib  # `admin` is the owner
     assert f"{src}/content/post/first-post/index.md:1: blog post" in report
 

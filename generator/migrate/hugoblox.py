@@ -7,6 +7,7 @@ from __future__ import annotations
 import posixpath
 from typing import Any
 
+from generator.importers.bibfile import read_blocks
 from generator.migrate.common import (
     base_url,
     bib_entry,
@@ -269,14 +270,22 @@ def _publications(src: Source, draft: Draft, owner: str) -> bool:
         pdf = text_value(fm.get("url_pdf"))
         cite = src.read(folder + "/cite.bib", BIBTEX)
         if cite is not None:
-            text = cite
             extra: dict[str, str] = {}
-            if featured and "selected" not in cite.lower():
+            if featured:
                 extra["selected"] = "true"
-            if pdf and "://" in pdf and link(pdf) and "pdf" not in cite.lower():
+            if pdf and "://" in pdf and link(pdf):
                 extra["pdf"] = pdf
-            if extra:
-                text = _add_fields(text, extra)
+            text = _add_fields(cite, extra)
+            for block in read_blocks(cite):
+                key = (block.entry.key or "").lower()
+                if key in taken:
+                    draft.lose(
+                        src.path(folder + "/cite.bib"),
+                        block.line,
+                        f"key {key!r} taken:"
+                        " the build keeps the first entry of that key; rename one",
+                    )
+                taken.add(key)
             entries.append(text.strip() + "\n")
             continue
         title = text_value(fm.get("title"))
@@ -310,14 +319,22 @@ def _publications(src: Source, draft: Draft, owner: str) -> bool:
 
 
 def _add_fields(text: str, extra: dict[str, str]) -> str:
-    """`extra` fields added before the first entry's closing brace (its other text kept)."""
-    end = text.rstrip().rstrip("}").rstrip()
-    if not end or not text.rstrip().endswith(("}", ")")):
+    """`text` with the `extra` fields its one entry lacks added before the entry's closing
+    delimiter; all other text is kept. A file of several entries, or one that does not read
+    cleanly, is kept as it is."""
+    blocks = list(read_blocks(text))
+    if len(blocks) != 1 or blocks[0].repaired or not blocks[0].entry.complete:
         return text
-    closer = text.rstrip()[-1]
-    sep = "" if end.endswith(",") else ","
-    added = "".join(f"\n  {k} = {{{v}}}," for k, v in extra.items())
-    return end + sep + added + "\n" + closer + "\n"
+    block = blocks[0]
+    have = {f.name for f in block.entry.fields}
+    missing = {k: v for k, v in extra.items() if k not in have}
+    if not missing:
+        return text
+    close = block.start + block.entry.close
+    head = text[:close].rstrip()
+    sep = "" if head.endswith((",", "{", "(")) else ","
+    added = "".join(f"\n  {k} = {{{v}}}," for k, v in missing.items())
+    return head + sep + added + "\n" + text[close:]
 
 
 def _posts(src: Source, draft: Draft) -> list[dict[str, Any]]:
