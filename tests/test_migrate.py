@@ -349,3 +349,22 @@ def test_migrated_site_is_kept_up_to_date_by_import(tmp_path: Path) -> None:
     built = run("build", dest, "-o", tmp_path / "site")
     assert built.returncode == 0, built.stderr
     assert "Built 9 papers" not in built.stdout and "papers" in built.stdout  # more of them
+
+
+def test_alfolio_other_bibliographies(tmp_path: Path) -> None:
+    """A Latin-1 papers.bib with a coding cookie is copied byte for byte (the build decodes it);
+    another .bib of _bibliography/ is copied and listed in site.yaml."""
+    src = tmp_path / "src"
+    (src / "_bibliography").mkdir(parents=True)
+    latin = "% -*- coding: latin-1 -*-\n"
+    latin += "@article{a, title={Caf\xe9 Theory}, author={B, C}, year={2020}}\n"
+    (src / "_bibliography/papers.bib").write_bytes(latin.encode("latin-1"))
+    (src / "_bibliography/talks.bib").write_text(
+        "@misc{t, title={A Second Bibliography}, author={D, E}, year={2021}}\n", encoding="utf-8"
+    )
+    report, dest, out = migrate_and_build("alfolio", src, tmp_path)
+    assert (dest / "content/papers.bib").read_bytes() == latin.encode("latin-1")
+    assert "not UTF-8: copied as is" in report
+    assert "content/talks.bib" in (dest / "site.yaml").read_text(encoding="utf-8")
+    home = page(out, "index.html")
+    assert "Café Theory" in home and "A Second Bibliography" in home

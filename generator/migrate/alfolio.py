@@ -18,7 +18,7 @@ from generator.migrate.common import (
 )
 from generator.migrate.read import Source, text_value
 from generator.migrate.write import Draft
-from generator.sources import BIBTEX, PHOTO, PUBLISHED, YAML
+from generator.sources import BIBTEX, PHOTO, PUBLISHED, YAML, read_input
 
 # al-folio social id -> (label, URL with {} for the quoted id; "" for a value that is a URL)
 SOCIALS: dict[str, tuple[str, str]] = {
@@ -163,7 +163,8 @@ def migrate(src: Source, draft: Draft) -> None:
             if value is False:
                 continue
             draft.lose(config[0].path, config[0].line((key,)), f"setting `{key}` not carried over")
-    bib = _bibliography(src, draft)
+    bibs: list[str] = []
+    bib = _bibliography(src, draft, bibs)
     _cv(src, draft)
     news = _news(src, draft)
     for rel in ("_projects", "_posts", "_books", "_teachings", "_repositories"):
@@ -178,6 +179,7 @@ def migrate(src: Source, draft: Draft) -> None:
         profile=profile,
         bibliography=bib,
         news=news,
+        more_bibs=bibs,
     )
 
 
@@ -265,13 +267,24 @@ def _about(src: Source, draft: Draft, profile: dict[str, Any]) -> None:
             draft.lose(src.path(page), None, "page not carried over (Liquid-driven in al-folio)")
 
 
-def _bibliography(src: Source, draft: Draft) -> bool:
+def _bibliography(src: Source, draft: Draft, bibs: list[str]) -> bool:
     rel = "_bibliography/papers.bib"
-    text = src.read(rel, BIBTEX)
-    if text is None:
-        draft.lose(src.path("_bibliography"), None, "no _bibliography/papers.bib: no papers")
+    checked = src.file(rel, BIBTEX)
+    if checked is None:
+        if not src.has(rel):
+            draft.lose(src.path("_bibliography"), None, "no _bibliography/papers.bib: no papers")
         return False
     path = src.path(rel)
+    for other in src.listing("_bibliography", (".bib",)):
+        extra = src.file(other, BIBTEX) if other != rel else None
+        if extra is not None:  # copied as is and listed after papers.bib
+            bibs.append(draft.copy("content/" + posixpath.basename(other), extra))
+    try:
+        text = read_input(checked, BIBTEX).decode("utf-8")
+    except UnicodeDecodeError:
+        draft.copy("content/papers.bib", checked)  # the build reads its coding cookie
+        draft.lose(path, None, "not UTF-8: copied as is, its pdf/preview values not mapped")
+        return True
 
     def change(name: str, value: str, line: int) -> str | None:
         value = value.strip()
@@ -287,22 +300,19 @@ def _bibliography(src: Source, draft: Draft) -> bool:
 
     new, changed = rewrite_bib(text, change)
     draft.text("content/papers.bib", new)
-    for other in src.listing("_bibliography", (".bib",)):
-        if other != rel:
-            draft.lose(src.path(other), None, "not listed: add it under bibliography: in site.yaml")
-            extra = src.read(other, BIBTEX)
-            if extra is not None:
-                draft.text("content/" + posixpath.basename(other), extra)
     draft.carried.append(f"papers.bib ({changed} file fields mapped into content/files/)")
     return True
 
 
 def _cv(src: Source, draft: Draft) -> None:
-    for rel, target in (("_data/cv.yml", "content/cv.yaml"), ("assets/json/resume.json", "")):
-        text = src.read(rel, YAML)
-        if text is None:
+    for rel, target in (
+        ("_data/cv.yml", "content/cv.yaml"),
+        ("assets/json/resume.json", "content/resume.json"),
+    ):
+        checked = src.file(rel, YAML)
+        if checked is None:
             continue
-        draft.text(target or "content/resume.json", text)
+        draft.copy(target, checked)  # read as it is
         draft.carried.append(f"CV ({rel})")
         return
 

@@ -167,6 +167,7 @@ def write_site_files(
     profile: dict[str, Any],
     bibliography: bool,
     news: list[dict[str, Any]],
+    more_bibs: list[str] | None = None,
 ) -> None:
     """site.yaml, profile.yaml and news.yaml of the new site."""
     site: dict[str, Any] = {"title": title}
@@ -179,7 +180,7 @@ def write_site_files(
             "language": "en",
             "theme": "scholar",
             "profile": "content/profile.yaml",
-            "bibliography": ["content/papers.bib"],
+            "bibliography": ["content/papers.bib", *(more_bibs or [])],
             "news_on_home": 5,
             "cv_publications": "selected",
         }
