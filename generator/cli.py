@@ -7,8 +7,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from generator import __version__
+from generator.completion import SHELLS, completion_script
 from generator.errors import Problem, ScholarpageError
 from generator.seo import SITEMAP
 
@@ -23,37 +25,66 @@ NO_BASE_URL_NOTE = (
 )
 
 
+SITE_DIR: dict[str, Any] = {
+    "nargs": "?",
+    "default": ".",
+    "type": Path,
+    "metavar": "SITE_DIR",
+    "help": "the site folder, with site.yaml (default: the current folder)",
+}
+GLOBAL_FLAGS_TITLE = "global options (before or after the command)"
+
+
+def _global_flags(parser: argparse.ArgumentParser, *, after_command: bool) -> None:
+    """-v, -q and --version, accepted before the command and after it (`build . -v`).
+
+    After the command their default is SUPPRESS: argparse copies a subcommand's values over the
+    main parser's, so a default there would undo a `-v` given before the command.
+    """
+    default: Any = argparse.SUPPRESS if after_command else False
+    group = parser.add_argument_group(GLOBAL_FLAGS_TITLE)
+    group.add_argument("--version", action="version", version=f"scholarpage {__version__}")
+    group.add_argument("-v", "--verbose", action="store_true", default=default, help="say more")
+    group.add_argument(
+        "-q", "--quiet", action="store_true", default=default, help="print errors only"
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
+    """The commands, listed by `--help` in the order a newcomer uses them, one line each."""
     parser = argparse.ArgumentParser(
         prog="scholarpage",
         description="Build a researcher's profile site from site.yaml, a YAML profile and BibTeX.",
+        epilog="Start with `scholarpage init my-site`. "
+        "`scholarpage COMMAND --help` shows a command's options.",
     )
-    parser.add_argument("--version", action="version", version=f"scholarpage {__version__}")
-    parser.add_argument("-v", "--verbose", action="store_true", help="say more")
-    parser.add_argument("-q", "--quiet", action="store_true", help="print errors only")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _global_flags(parser, after_command=False)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
     sub.required = True
 
-    build = sub.add_parser("build", help="build the site into _site/ (or -o DIR)")
-    build.add_argument("site_dir", nargs="?", default=".", type=Path, metavar="SITE_DIR")
+    def command(name: str, summary: str) -> argparse.ArgumentParser:
+        made = sub.add_parser(name, help=summary, description=summary[0].upper() + summary[1:])
+        _global_flags(made, after_command=True)
+        return made
+
+    init = command("init", "create a new site folder with an example profile")
+    init.add_argument("directory", type=Path, metavar="DIR", help="the folder to create")
+
+    serve = command("serve", "preview on 127.0.0.1, rebuild and reload on save")
+    serve.add_argument("site_dir", **SITE_DIR)
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (8000)")
+    serve.add_argument("--open", action="store_true", help="open the site in a web browser")
+
+    build = command("build", "build the site into _site/ (or -o DIR)")
+    build.add_argument("site_dir", **SITE_DIR)
     build.add_argument("-o", "--output", type=Path, metavar="OUT", help="output folder")
     build.add_argument("--base-url", metavar="URL", help="override base_url from site.yaml")
     build.add_argument("--theme", metavar="NAME", help="override the theme from site.yaml")
     build.add_argument("--strict", action="store_true", help="treat warnings as errors")
 
-    serve = sub.add_parser("serve", help="build, serve on localhost, rebuild and reload on save")
-    serve.add_argument("site_dir", nargs="?", default=".", type=Path, metavar="SITE_DIR")
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8000, help="port to listen on (8000)")
-    serve.add_argument("--open", action="store_true", help="open the site in a web browser")
-
-    init = sub.add_parser("init", help="create a new site folder with an example profile")
-    init.add_argument("directory", type=Path, metavar="DIR")
-
-    deploy = sub.add_parser(
-        "deploy", help="build with --strict and publish to a git branch (gh-pages) and push it"
-    )
-    deploy.add_argument("site_dir", nargs="?", default=".", type=Path, metavar="SITE_DIR")
+    deploy = command("deploy", "build --strict, commit to gh-pages and push it")
+    deploy.add_argument("site_dir", **SITE_DIR)
     deploy.add_argument("--remote", default="origin", help="remote to push to (origin)")
     deploy.add_argument("--branch", default="gh-pages", help="branch to publish to (gh-pages)")
     deploy.add_argument("-m", "--message", metavar="M", help="commit message")
@@ -65,6 +96,9 @@ def _parser() -> argparse.ArgumentParser:
         help="publish even to a branch scholarpage did not publish (its tip has site.yaml, "
         "content/ or no .scholarpage marker): its files are replaced, its history is kept",
     )
+
+    completion = command("completion", "print a shell completion script (bash, zsh, fish)")
+    completion.add_argument("shell", choices=SHELLS, metavar="SHELL", help="bash, zsh or fish")
     return parser
 
 
@@ -165,11 +199,25 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"build": _cmd_build, "init": _cmd_init, "serve": _cmd_serve, "deploy": _cmd_deploy}
+def _cmd_completion(args: argparse.Namespace) -> int:
+    sys.stdout.write(completion_script(_parser(), args.shell))
+    return EXIT_OK
+
+
+COMMANDS = {
+    "init": _cmd_init,
+    "serve": _cmd_serve,
+    "build": _cmd_build,
+    "deploy": _cmd_deploy,
+    "completion": _cmd_completion,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
+    if not (sys.argv[1:] if argv is None else argv):  # a bare `scholarpage`: what it can do
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:
