@@ -143,7 +143,20 @@ def _cmd_deploy(args: argparse.Namespace) -> int:
         force=args.force,
     )
     result = published.deploy
-    if not args.quiet:
+    if not args.quiet and not result.changed:
+        if not result.pushed:
+            where = "(not pushed)"
+        elif result.up_to_date:
+            where = f"which {result.remote} already has"
+        else:
+            where = f"and pushed it to {result.remote}"
+        print(
+            f"Nothing changed since the last deploy: no new commit; branch {result.branch} "
+            f"stays at commit {result.commit[:12]} {where}"
+        )
+        if not result.pushed:
+            print(f"Publish it with: git push {args.remote} {result.branch}")
+    elif not args.quiet:
         where = f"and pushed it to {result.remote}" if result.pushed else "(not pushed)"
         print(
             f"Deployed {published.papers} papers ({result.files} files) to branch "
