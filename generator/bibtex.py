@@ -31,7 +31,7 @@ from typing import Any
 from pybtex.bibtex.utils import split_name_list
 from pybtex.database import Person as PybtexPerson
 from pybtex.database.input.bibtex import LowLevelParser, month_names
-from pybtex.scanner import PybtexSyntaxError
+from pybtex.scanner import PrematureEOF, PybtexSyntaxError
 
 from generator import latex
 from generator.cache import Memo, MemoTables, content_key, fingerprint
@@ -115,6 +115,17 @@ _BOOK_PARENTS = frozenset(
         "mvreference",
     }
 )
+# BibTeX's fixed pools, as bounds on what @string expansion may build (see _BlockParser): the
+# longest value, what expansion may add to one block, and to one file (the larger of a floor
+# and a multiple of the file's own size). Real files stay far below: the corpus's longest value
+# is under 10,000 characters and its heaviest user of @string (TUGboat) expands to 0.94 times
+# its size.
+_VALUE_LIMIT = 100_000
+_BLOCK_EXPANSION = 1_000_000
+_FILE_EXPANSION = 10_000_000
+_FILE_EXPANSION_RATIO = 10
+_QUOTED_PART = re.compile(r'["{}]')
+_BRACED_PART = re.compile(r"[{}]")
 _BLOCK_MEMO = "bibtex-blocks"
 _LATEX_MEMO = "latex"
 
@@ -284,19 +295,34 @@ def _close_fields(body: str, close_ch: str) -> str:
 class _BlockParser(LowLevelParser):  # type: ignore[misc]
     """pybtex's tokenizer for one block: undefined macros become their name, errors are
     collected (not raised through pybtex's global strict flag), each field remembers its line,
-    and parsing resumes at the next `name =` after a syntax error."""
+    and parsing resumes at the next `name =` after a syntax error.
 
+    Values are bounded as BibTeX's fixed pools bound them: a value longer than _VALUE_LIMIT
+    characters is skipped, and @string expansion may add at most `budget` characters to the
+    block. Both are checked part by part while a value is concatenated, so `s = t # t` lines
+    (each doubles) or a long macro used many times cost at most the bound, never the blow-up.
+    """
+
+    text: str
     pos: int
     lineno: int
     current_value: list[str]
     current_fields: list[tuple[str, list[str], int]]
 
-    def __init__(self, text: str, macros: dict[str, str]) -> None:
+    def __init__(self, text: str, macros: dict[str, str], budget: int) -> None:
         super().__init__(text, macros=macros)
         self.lineno = 1
         self.table = macros
         self.missing: list[tuple[str, int]] = []
         self.errors: list[tuple[int, str]] = []
+        self.budget = budget
+        self.expanded = 0  # characters @string expansion added to the values kept
+        self.budget_cut = False
+        # values skipped: (line, what, what became of it, the macro to blame or None, whether
+        # over the budget rather than the length limit)
+        self.skipped: list[tuple[int, str, str, str | None, bool]] = []
+        self.string_name: str | None = None
+        self.value_skipped = False
 
     def substitute_macro(self, name: str) -> str:
         value = self.table.get(name.lower())
@@ -305,12 +331,102 @@ class _BlockParser(LowLevelParser):  # type: ignore[misc]
             return name
         return value
 
+    def parse_value(self) -> None:
+        """`part # part # ...` into current_value (empty when the value is skipped)."""
+        line = self.lineno
+        parts: list[str] = []
+        length = 0
+        largest: tuple[int, str] | None = None  # the longest macro used so far
+        blame: tuple[str | None, bool] | None = None  # set once the value is skipped
+        first = True
+        while first or self.optional([self.HASH]):
+            first = False
+            token = self.required(
+                [self.QUOTE, self.LBRACE, self.NUMBER, self.NAME], description="field value"
+            )
+            macro: str | None = None
+            if token.pattern is self.QUOTE:
+                part = self._string_part(quoted=True)
+            elif token.pattern is self.LBRACE:
+                part = self._string_part(quoted=False)
+            elif token.pattern is self.NUMBER:
+                part = token.value
+            else:
+                part = self.substitute_macro(token.value)
+                if token.value.lower() in self.table:
+                    macro = token.value
+            if blame is not None:
+                continue  # parsed to its end, kept no longer
+            if length + len(part) > _VALUE_LIMIT:
+                blame = (macro or (largest[1] if largest else None), False)
+                continue
+            if macro is not None:
+                if self.expanded + len(part) > self.budget:
+                    self.budget_cut = True
+                    blame = (macro, True)
+                    continue
+                self.expanded += len(part)
+                if largest is None or len(part) > largest[0]:
+                    largest = (len(part), macro)
+            parts.append(part)
+            length += len(part)
+        self.value_skipped = blame is not None
+        if blame is not None:
+            outcome = "skipped"
+            if self.string_name is not None:
+                what = f"@string '{self.string_name}'"
+                known = self.string_name.lower() in self.table
+                outcome = "the earlier definition stays" if known else "not defined"
+            elif self.current_field_name:
+                what = f"field '{self.current_field_name.lower()}'"
+            else:
+                what = "@preamble"
+            self.skipped.append((line, what, outcome, *blame))
+            parts = []
+        self.current_value = parts
+
+    def _string_part(self, quoted: bool) -> str:
+        """The text up to the delimiter matching the one just read, as pybtex's parse_string
+        reads it (same value, errors and line count), in one pass: pybtex searches for each
+        delimiter separately, which rescans to the closing quote at every brace."""
+        pattern = _QUOTED_PART if quoted else _BRACED_PART
+        start = pos = self.pos
+        depth = 0
+        while True:
+            m = pattern.search(self.text, pos)
+            if m is None:
+                self._advance(pos)
+                raise PrematureEOF(self)
+            pos = m.end()
+            ch = m.group()
+            if ch == "{":
+                depth += 1
+                if depth > 100:
+                    self._advance(pos)
+                    raise PybtexSyntaxError("too many nested braces", self)
+            elif ch == "}":
+                if depth == 0:
+                    self._advance(pos)
+                    if quoted:
+                        raise PybtexSyntaxError("unbalanced braces", self)
+                    return self.text[start : pos - 1]
+                depth -= 1
+            elif depth == 0:  # the closing quote
+                self._advance(pos)
+                return self.text[start : pos - 1]
+
+    def _advance(self, pos: int) -> None:
+        self.update_lineno(self.text[self.pos : pos])
+        self.pos = pos
+
     def parse_string_body(self, body_end: Any) -> None:
         name = self.required([self.NAME]).value
         self.required([self.EQUALS])
+        self.string_name = name
         self.parse_value()
         self.current_field_name = name
-        self.table[name.lower()] = "".join(self.current_value)
+        if not self.value_skipped:
+            self.table[name.lower()] = "".join(self.current_value)
 
     def parse_entry_fields(self) -> None:
         while True:
@@ -456,9 +572,15 @@ def _parse_name(name: str, problems: list[list[Any]], line: int) -> list[str]:
     ]
 
 
-def _parse_text(text: str, macros: dict[str, str]) -> dict[str, Any]:
-    """Parse one block into a JSON-able dict; lines in it are relative to the block (1-based)."""
-    parser = _BlockParser(text, macros)
+def _parse_text(
+    text: str, macros: dict[str, str], budget: int = _BLOCK_EXPANSION
+) -> dict[str, Any]:
+    """Parse one block into a JSON-able dict; lines in it are relative to the block (1-based).
+
+    `budget`: the most characters @string expansion may add to this block (less than the
+    per-block bound when the file's budget is nearly spent); "expanded" says what it added.
+    """
+    parser = _BlockParser(text, macros, budget)
     problems: list[list[Any]] = []
     try:
         command, key, raw_fields = parser.parse_block()
@@ -483,6 +605,8 @@ def _parse_text(text: str, macros: dict[str, str]) -> dict[str, Any]:
                 "define it with @string, or list the .bib that defines it earlier in site.yaml",
             ]
         )
+    for skipped in parser.skipped:
+        problems.append(_skipped_value(*skipped))
     fields: dict[str, str] = {}
     first_line: dict[str, int] = {}
     persons: dict[str, list[list[str]]] = {}
@@ -510,22 +634,119 @@ def _parse_text(text: str, macros: dict[str, str]) -> dict[str, Any]:
         "persons": persons,
         "problems": problems,
     }
-    if command.lower() == "string" and parser.current_field_name:
+    if command.lower() == "string" and parser.current_field_name and not parser.value_skipped:
         name = parser.current_field_name.lower()
         result["macro"] = [name, macros.get(name, "")]
+    if parser.expanded:
+        result["expanded"] = parser.expanded
+    if parser.budget_cut:
+        result["budget_cut"] = True
     return result
 
 
-def _parse_block(block: RawEntry, macros: dict[str, str], memo: Memo, state: str) -> dict[str, Any]:
+_BLOCK_KEYS_ORDER = ("type", "key", "fields", "persons", "problems")
+_BLOCK_KEYS = frozenset(_BLOCK_KEYS_ORDER)
+
+
+def _strings(value: Any, length: int) -> bool:
+    return type(value) is list and len(value) == length and all(type(v) is str for v in value)
+
+
+def _valid_block(value: Any) -> bool:
+    """Whether a memoised block has the shape `_parse_text` gives (after a JSON round trip):
+    the memo file sits in the user's folder, and anything else is parsed again."""
+    optional = {"macro", "expanded"}  # a result the file's budget cut is never memoised
+    if type(value) is not dict or not _BLOCK_KEYS <= value.keys() <= _BLOCK_KEYS | optional:
+        return False
+    if "expanded" in value and not (type(value["expanded"]) is int and value["expanded"] > 0):
+        return False
+    kind, key, fields, persons, problems = (value[k] for k in _BLOCK_KEYS_ORDER)
+    return (
+        type(kind) is str
+        and (key is None or type(key) is str)
+        and type(fields) is dict
+        and all(type(v) is str for v in fields.values())
+        and type(persons) is dict
+        and all(
+            name in _PERSON_FIELDS and type(names) is list and all(_strings(n, 4) for n in names)
+            for name, names in persons.items()
+        )
+        and type(problems) is list
+        and all(
+            type(p) is list
+            and len(p) == 3
+            and type(p[0]) is int
+            and type(p[1]) is str
+            and type(p[2]) is str
+            for p in problems
+        )
+        and ("macro" not in value or (kind.lower() == "string" and _strings(value["macro"], 2)))
+    )
+
+
+def _valid_conversion(value: Any) -> bool:
+    """Whether a memoised LaTeX conversion has the shape `_Converter.convert` stores."""
+    if type(value) is not list or len(value) != 5:
+        return False
+    html, text, unknown, has_math, bare_percent = value
+    return (
+        type(html) is str
+        and type(text) is str
+        and type(unknown) is list
+        and type(has_math) is bool
+        and type(bare_percent) is bool
+        and all(type(m) is str for m in unknown)
+    )
+
+
+def _skipped_value(
+    line: int, what: str, outcome: str, macro: str | None, over_budget: bool
+) -> list[Any]:
+    """The problem for a value _BlockParser did not keep: [line, message, hint]."""
+    if over_budget:
+        return [
+            line,
+            f"{what}: expanding @string macro '{macro}' exceeds the budget for @string "
+            f"expansion; {outcome}",
+            f"BibTeX's pools are fixed; here @string expansion may add {_BLOCK_EXPANSION:,} "
+            f"characters to an entry and {_FILE_EXPANSION:,} (or {_FILE_EXPANSION_RATIO} times "
+            "its own size) to a file: use long macros less often",
+        ]
+    source = f" after expanding @string macro '{macro}'" if macro else ""
+    return [
+        line,
+        f"{what} is longer than {_VALUE_LIMIT:,} characters{source}; {outcome}",
+        "BibTeX limits the length of a value: shorten it (a chain of @string definitions "
+        "such as `b = a # a` doubles the length with every line)",
+    ]
+
+
+def _parse_block(
+    block: RawEntry, macros: dict[str, str], memo: Memo, state: str, budget: int
+) -> dict[str, Any]:
+    """`budget`: what @string expansion may still add in this file. A memoised result is
+    reused only when it fits what is left (then parsing again would give the same); a result
+    the file's budget cut depends on more than the key says, so it is not memoised."""
     key = content_key(state, block.text)
     hit = memo.get(key)
-    if isinstance(hit, dict):
+    spent = _expanded(hit) if isinstance(hit, dict) else None
+    if isinstance(hit, dict) and spent is not None and spent <= budget:
         if "macro" in hit:
             macros[hit["macro"][0]] = hit["macro"][1]
         return hit
-    result = _parse_text(block.text, macros)
-    memo.put(key, result)
+    if budget >= _BLOCK_EXPANSION:
+        result = _parse_text(block.text, macros)
+    else:
+        result = _parse_text(block.text, macros, budget)
+    if budget >= _BLOCK_EXPANSION or "budget_cut" not in result:
+        memo.put(key, result)
     return result
+
+
+def _expanded(result: dict[str, Any]) -> int | None:
+    """What @string expansion added to a parsed block; None when the memo holds junk."""
+    spent = result.get("expanded", 0)
+    return spent if type(spent) is int and spent >= 0 else None
 
 
 # --- reading files ----------------------------------------------------------------------------
@@ -550,6 +771,7 @@ def _read_file(
     text = decode_bib(data, source.path, source.encoding)
     path = source.path
     entries: list[_Entry] = []
+    budget = max(_FILE_EXPANSION, _FILE_EXPANSION_RATIO * len(text))
     for block in split_entries(text):
         if block.kind == "comment":
             continue
@@ -560,7 +782,8 @@ def _read_file(
                 line=block.line,
                 hint="check that every { has a matching }",
             )
-        result = _parse_block(block, macros, memo, state)
+        result = _parse_block(block, macros, memo, state, budget)
+        budget -= _expanded(result) or 0
         if "macro" in result:
             # every later block depends on the macros defined so far
             state = content_key(state, block.text)
@@ -596,9 +819,10 @@ def _read_file(
     return entries, state
 
 
-def _generated_key(entry: _Entry, taken: set[str]) -> str:
+def _generated_key(entry: _Entry, taken: set[str], tried: dict[str, int]) -> str:
     """A stable key from the content (author, year, title word), so its page URL survives edits
-    above it in the file."""
+    above it in the file. `tried`: per base, the suffix last given (every lower one is taken,
+    and `taken` only grows), so many keyless entries alike cost linear time, not quadratic."""
     persons = entry.persons.get("author") or entry.persons.get("editor") or []
     last = persons[0][2] if persons else ""
     year = re.search(r"\d{4}", entry.fields.get("year", "") or entry.fields.get("date", ""))
@@ -606,10 +830,12 @@ def _generated_key(entry: _Entry, taken: set[str]) -> str:
     raw = f"{last}{year.group(0) if year else ''}{words[0] if words else ''}"
     ascii_raw = unicodedata.normalize("NFKD", raw).encode("ascii", "ignore").decode("ascii")
     base = re.sub(r"[^a-z0-9]+", "", ascii_raw.lower()) or f"entry-line{entry.line}"
-    key, n = base, 1
+    n = tried.get(base, 1)
+    key = base if n == 1 else f"{base}-{n}"
     while key.lower() in taken:
         n += 1
         key = f"{base}-{n}"
+    tried[base] = n
     return key
 
 
@@ -617,6 +843,7 @@ def _merge(entries: list[_Entry], warnings: Warnings) -> dict[str, _Entry]:
     """Keys are case-insensitive in BibTeX: the first entry with a key wins, later ones are
     skipped with a warning naming both places; keyless entries get a generated key."""
     taken = {e.key.lower() for e in entries if e.key is not None}
+    tried: dict[str, int] = {}
     by_key: dict[str, _Entry] = {}
     lower: dict[str, str] = {}
     for entry in entries:
@@ -631,7 +858,7 @@ def _merge(entries: list[_Entry], warnings: Warnings) -> dict[str, _Entry]:
             )
             continue
         if entry.key is None:
-            key = _generated_key(entry, taken)
+            key = _generated_key(entry, taken, tried)
             taken.add(key.lower())
             warnings.warn(
                 f"entry has no citation key; using '{key}'",
@@ -659,52 +886,198 @@ def _merge(entries: list[_Entry], warnings: Warnings) -> dict[str, _Entry]:
     return by_key
 
 
+@dataclass(frozen=True, slots=True)
+class _Inherited:
+    """What an entry and its ancestors give an entry that crossrefs it: each field and person
+    role from the nearest of them that has it; the title from the nearest that is not a book-like
+    parent; the booktitle from the nearest book-like parent's title or other parent's booktitle.
+    Title and booktitle carry the key they come from, so no entry inherits from itself.
+    At most _MAX_INHERITED fields, the nearest; `dropped` when farther ones were left out."""
+
+    fields: dict[str, str]
+    persons: dict[str, list[list[str]]]
+    title: tuple[str, str] | None
+    booktitle: tuple[str, str] | None
+    dropped: bool
+
+
+def _pass_down(key: str, entry: _Entry, above: _Inherited | None) -> _Inherited:
+    """One crossref step: what `entry` gives a child, `above` being what its own parent gives.
+    Reads only the entry's own fields, so each entry is resolved once, whatever the order."""
+    book = entry.kind in _BOOK_PARENTS
+    fields: dict[str, str] = {}
+    dropped = False
+    for name, value in entry.fields.items():
+        if name not in _NOT_INHERITED and name not in ("title", "booktitle"):
+            if len(fields) == _MAX_INHERITED:
+                dropped = True
+                break
+            fields[name] = value
+    persons = dict(entry.persons)
+    title = booktitle = None
+    if "title" in entry.fields:
+        if book:
+            booktitle = (entry.fields["title"], key)
+        else:
+            title = (entry.fields["title"], key)
+    if "booktitle" in entry.fields and not book:
+        booktitle = (entry.fields["booktitle"], key)
+    if above is not None:
+        dropped = dropped or above.dropped
+        for name, value in above.fields.items():
+            if name not in fields:
+                if len(fields) == _MAX_INHERITED:
+                    dropped = True
+                    break
+                fields[name] = value
+        for role, names in above.persons.items():
+            persons.setdefault(role, names)
+        title = title if title is not None else above.title
+        booktitle = booktitle if booktitle is not None else above.booktitle
+    return _Inherited(fields, persons, title, booktitle, dropped)
+
+
+# A cycle warning shows at most this many keys at each end of the chain.
+_CHAIN_SHOWN = 5
+# The most fields an entry passes down its crossref chain (its own and inherited, the nearest
+# first). Real entries have a few dozen; without a bound, a chain of n entries each with a
+# field of its own would hand on n * n / 2 fields in all.
+_MAX_INHERITED = 200
+
+
 def _inherit(entries: dict[str, _Entry], warnings: Warnings) -> None:
     """Fill missing fields from crossref (or xref) parents, transitively; report cycles and
-    unknown parents. A proceedings/book parent's title becomes the child's booktitle."""
+    unknown parents. A proceedings/book parent's title becomes the child's booktitle.
+
+    Linear in the entries: each parent is resolved once (_pass_down), parents before their
+    children, walking up iteratively (no recursion limit on a chain's length); the members of
+    a cycle are resolved by going round it twice. An entry takes, for each field, the value of
+    the nearest entry up its chain that has it (as written, mapped by that entry's type), as
+    walking the chain entry by entry would.
+    """
     lower = {k.lower(): k for k in entries}
+    parent: dict[str, str] = {}
+    link: dict[str, str] = {}
+    unknown: dict[str, str] = {}  # entry -> the key its crossref names, which no entry has
     for key, entry in entries.items():
-        chain = [key.lower()]
-        current = entry
-        while True:
-            link = "crossref" if current.fields.get("crossref") else "xref"
-            parent_key = current.fields.get(link, "").strip()
-            if not parent_key or "," in parent_key:
-                break
-            target = lower.get(parent_key.lower())
-            if target is None:
-                if link == "crossref":
-                    warnings.warn(
-                        f"crossref to unknown entry '{parent_key}'",
-                        file=entry.path,
-                        line=entry.line,
-                        hint="add the referenced entry or remove the crossref field",
-                    )
-                break
-            if target.lower() in chain:
+        name = "crossref" if entry.fields.get("crossref") else "xref"
+        parent_key = entry.fields.get(name, "").strip()
+        if not parent_key or "," in parent_key:
+            continue
+        target = lower.get(parent_key.lower())
+        if target is not None:
+            parent[key] = target
+            link[key] = name
+        elif name == "crossref":
+            unknown[key] = parent_key
+    given: dict[str, _Inherited] = {}  # what each parent passes down
+    cycles: dict[str, tuple[list[str], int]] = {}  # member -> (its cycle, its place in it)
+    # where a parent's chain ends: in a cycle (entered at which member, after how many steps),
+    # at an unknown crossref (which key), or at an entry with no parent (None)
+    ends: dict[str, tuple[str, int] | str | None] = {}
+    for key in entries:
+        node = parent.get(key)
+        path: list[str] = []
+        place: dict[str, int] = {}
+        while node is not None and node not in given and node not in place:
+            place[node] = len(path)
+            path.append(node)
+            node = parent.get(node)
+        if node is not None and node in place:
+            cycle = path[place[node] :]
+            del path[place[node] :]
+            above = None
+            for round_ in range(2):
+                for member in reversed(cycle):
+                    above = _pass_down(member, entries[member], above)
+                    if round_:
+                        given[member] = above
+            for index, member in enumerate(cycle):
+                cycles[member] = (cycle, index)
+                ends[member] = (member, 0)
+        for node in reversed(path):
+            up = parent.get(node)
+            given[node] = _pass_down(node, entries[node], given[up] if up is not None else None)
+            ends[node] = _chain_end(up, ends, unknown.get(node))
+    for key, entry in entries.items():
+        up = parent.get(key)
+        if up is not None:
+            _take(key, entry, given[up])
+            if given[up].dropped:
                 warnings.warn(
-                    f"{link} cycle: {' -> '.join([*chain, target.lower()])}",
+                    f"its crossref chain carries more than {_MAX_INHERITED} fields: only the "
+                    f"nearest {_MAX_INHERITED} are inherited, the others skipped",
                     file=entry.path,
                     line=entry.line,
-                    hint=f"remove one of the {link} fields",
+                    hint="give the parent entries fewer fields, or shorten the chain",
                 )
-                break
-            chain.append(target.lower())
-            parent = entries[target]
-            for name, value in parent.fields.items():
-                if name in _NOT_INHERITED:
-                    continue
-                target_name = name
-                if name == "title" and parent.kind in _BOOK_PARENTS:
-                    target_name = "booktitle"
-                elif name == "booktitle" and parent.kind in _BOOK_PARENTS:
-                    continue
-                if target_name not in entry.fields:
-                    entry.fields[target_name] = value
-            for role, persons in parent.persons.items():
-                if role not in entry.persons:
-                    entry.persons[role] = persons
-            current = parent
+        end = (key, 0) if key in cycles else _chain_end(up, ends, unknown.get(key))
+        if isinstance(end, str):
+            warnings.warn(
+                f"crossref to unknown entry '{end}'",
+                file=entry.path,
+                line=entry.line,
+                hint="add the referenced entry or remove the crossref field",
+            )
+        elif end is not None:
+            joined, back = _cycle_chain(key, parent, link, cycles, *end)
+            warnings.warn(
+                f"{back} cycle: {joined}",
+                file=entry.path,
+                line=entry.line,
+                hint=f"remove one of the {back} fields",
+            )
+
+
+def _chain_end(
+    up: str | None, ends: dict[str, tuple[str, int] | str | None], unknown: str | None
+) -> tuple[str, int] | str | None:
+    """Where the chain of an entry whose parent is `up` ends (see _inherit)."""
+    if up is None:
+        return unknown
+    end = ends[up]
+    return (end[0], end[1] + 1) if isinstance(end, tuple) else end
+
+
+def _take(key: str, entry: _Entry, above: _Inherited) -> None:
+    """Add to `entry` what its parent passes down and it does not have itself."""
+    for name, value in above.fields.items():
+        if name not in entry.fields:
+            entry.fields[name] = value
+    for role, names in above.persons.items():
+        if role not in entry.persons:
+            entry.persons[role] = names
+    for name, got in (("title", above.title), ("booktitle", above.booktitle)):
+        if got is not None and got[1] != key and name not in entry.fields:
+            entry.fields[name] = got[0]
+
+
+def _cycle_chain(
+    key: str,
+    parent: dict[str, str],
+    link: dict[str, str],
+    cycles: dict[str, tuple[list[str], int]],
+    entered: str,
+    depth: int,
+) -> tuple[str, str]:
+    """The chain from `key` round the cycle it runs into at `entered` after `depth` steps,
+    as "a -> b -> a" (long chains cut in the middle), and the link field that closes it."""
+    cycle, at = cycles[entered]
+    size = len(cycle)
+    total = depth + size + 1
+    closing = cycle[(at - 1) % size]
+    tail = [cycle[(at + j) % size] for j in range(max(size + 1 - _CHAIN_SHOWN, 0), size + 1)]
+    head_size = total - len(tail) if total <= 2 * _CHAIN_SHOWN else _CHAIN_SHOWN
+    head: list[str] = []
+    node = key
+    for _ in range(head_size):
+        head.append(node)
+        node = parent[node]
+    names = [name.lower() for name in head]
+    skipped = total - len(head) - len(tail)
+    if skipped:
+        names.append(f"... ({skipped:,} more)")
+    return " -> ".join(names + [name.lower() for name in tail]), link[closing]
 
 
 def read_papers(
@@ -722,8 +1095,8 @@ def read_papers(
     """
     print_ = fingerprint()
     kept = memo.tables if memo is not None else None
-    blocks = Memo(cache_dir, _BLOCK_MEMO, print_, kept)
-    conversions = Memo(cache_dir, _LATEX_MEMO, print_, kept)
+    blocks = Memo(cache_dir, _BLOCK_MEMO, print_, kept, valid=_valid_block)
+    conversions = Memo(cache_dir, _LATEX_MEMO, print_, kept, valid=_valid_conversion)
     macros: dict[str, str] = dict(month_names)
     state = print_
     entries: list[_Entry] = []

@@ -17,7 +17,7 @@ from generator.cache import CACHE_DIR_NAME
 from generator.config import check_theme_options, load_config
 from generator.errors import Problem, ScholarpageError, Warnings
 from generator.model import BadgeSpec, BibSource, Paper
-from generator.output import check_output_dir, sync_site, write_site
+from generator.output import check_output_dir, remove_leftovers, sync_site, write_site
 from generator.pages import page_templates, read_pages
 from generator.profile import read_profile
 from generator.render import RenderMemo, paper_files, render_site, template_stamp
@@ -138,6 +138,9 @@ def build_site(
     warnings = Warnings()
     config = load_config(site_dir, warnings, base_url=base_url, theme=theme, output=output)
     check_output_dir(config.output, config.site_dir)
+    if not incremental:
+        # before anything can fail: a build that stops at a content error cleans up too
+        remove_leftovers(config.output)
     chosen_theme = load_theme(config.theme, config.site_dir, config.config_file, warnings)
     config = replace(
         config, theme_options=check_theme_options(config, chosen_theme.specs, warnings)

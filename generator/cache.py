@@ -13,14 +13,35 @@ build's worth. A cache that cannot be written (read-only folder) is a lost speed
 `MemoTables` keeps the tables in memory between builds of one process (serve): a rebuild then
 starts from the previous build's entries instead of reading and decoding the JSON again. The
 values are the same either way (JSON values, keyed by content), so the output is too.
+
+The folder sits in the user's site, where anyone may have written it: committed to git, shared,
+copied from another machine, or damaged. Cached LaTeX is emitted as markup, so an entry we did
+not write could inject script into every page, and a well-formed wrong entry would silently
+change the output. So a table is used only when authenticated: it carries an HMAC-SHA256 of its
+items (bound to the table name and fingerprint) under a key kept outside the site folder
+(`$XDG_CACHE_HOME/scholarpage/cache.key`, else `~/.cache/scholarpage/cache.key`, made once,
+atomically, mode 0600). A table that fails the check is empty; without a usable key the disk
+cache is not used at all. Authenticating beats re-sanitizing on read because it covers every
+value (parsed fields change the output as surely as HTML does) with one check per file. Each
+entry is then checked against the shape its reader declares (`valid`), so an entry an older or
+buggy writer left is a miss, never an exception.
+
+Saves write a locked temp file then rename it; a save killed midway leaves a temp file whose
+lock no one holds, which a later save removes.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
+import re
+import secrets
+import stat
+import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,9 +49,16 @@ from typing import Any
 import pybtex
 
 from generator import __version__
+from generator.locking import CLOEXEC, NOFOLLOW, NONBLOCK, lock, same_file
 
 CACHE_DIR_NAME = ".scholarpage-cache"
-FORMAT = 1
+FORMAT = 2
+KEY_NAME = "cache.key"
+_KEY_HEX = 64
+# A table file: {"fingerprint":"<hex>","mac":"<hex>","items":{...}}, read by position so the
+# MAC covers the very bytes of the items; still one JSON document for a curious reader.
+_HEAD = re.compile(rb'\{"fingerprint":"([0-9a-f]{64})","mac":"([0-9a-f]{64})","items":')
+_TEMP = re.compile(r"\.tmp-[a-z0-9_]+\.json")
 # The modules whose code decides what is cached: a change to any of them empties the tables.
 _CODE_FILES = ("bibtex.py", "latex.py", "model.py", "cache.py")
 _TAG = (
@@ -52,6 +80,108 @@ def fingerprint(*parts: str) -> str:
     for part in parts:
         digest.update(b"\0" + part.encode())
     return digest.hexdigest()
+
+
+def key_path() -> Path | None:
+    """Where this user's cache key lives (XDG cache folder); None without a home folder."""
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(base):  # the XDG spec: a relative path is to be ignored
+        home = os.path.expanduser("~")
+        if not os.path.isabs(home):
+            return None
+        base = os.path.join(home, ".cache")
+    return Path(base) / "scholarpage" / KEY_NAME
+
+
+def _private(st: os.stat_result, *, directory: bool) -> bool:
+    """Ours and out of other users' reach: a key others could read or swap authenticates
+    nothing."""
+    if not (stat.S_ISDIR(st.st_mode) if directory else stat.S_ISREG(st.st_mode)):
+        return False
+    if sys.platform == "win32":
+        return True
+    exposed = 0o022 if directory else 0o077
+    return st.st_uid == os.getuid() and not st.st_mode & exposed
+
+
+def _read_regular(path: Path, limit: int = -1) -> bytes | None:
+    """The bytes of a regular file, not following a link; None for anything else. A FIFO or a
+    device planted under the name would block or never end: opened without waiting, not read."""
+    try:
+        fd = os.open(path, os.O_RDONLY | NOFOLLOW | CLOEXEC | NONBLOCK)
+    except OSError:
+        return None
+    try:
+        with os.fdopen(fd, "rb") as file:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                return None
+            return file.read(limit)
+    except OSError:
+        return None
+
+
+def _read_key(path: Path) -> bytes | None:
+    try:
+        if not _private(os.lstat(path), directory=False):
+            return None
+    except OSError:
+        return None
+    data = _read_regular(path, _KEY_HEX + 2)
+    if data is None:
+        return None
+    text = data.strip()
+    if len(text) != _KEY_HEX or text.strip(b"0123456789abcdef"):
+        return None
+    return bytes.fromhex(text.decode("ascii"))
+
+
+def load_key() -> bytes | None:
+    """This user's secret that authenticates cache tables, made on first use; None when it can
+    be neither read nor made safely (then the disk cache is not used)."""
+    path = key_path()
+    if path is None:
+        return None
+    key = _read_key(path)
+    if key is not None:
+        return key
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not _private(os.lstat(path.parent), directory=True):
+            return None
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".key-")  # mode 0600
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(secrets.token_hex(_KEY_HEX // 2).encode("ascii") + b"\n")
+            try:
+                os.link(tmp, path)  # atomic, and never replaces a key a parallel build made
+            except FileExistsError:
+                if _read_key(path) is None and stat.S_ISREG(os.lstat(path).st_mode):
+                    os.replace(tmp, path)  # a damaged or exposed key of ours: a new one
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+    except OSError:
+        return None
+    return _read_key(path)
+
+
+def _remove_dead_temps(folder: Path) -> None:
+    """Remove the temp files of saves that were killed: ours by name, and no one holds their
+    lock (a save in progress does)."""
+    for name in os.listdir(folder):
+        if not _TEMP.fullmatch(name):
+            continue
+        path = folder / name
+        try:
+            fd = os.open(path, os.O_RDONLY | NOFOLLOW | CLOEXEC)
+        except OSError:
+            continue
+        try:
+            if stat.S_ISREG(os.fstat(fd).st_mode) and lock(fd, wait=False) and same_file(fd, path):
+                os.unlink(path)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
 
 
 def content_key(*parts: str) -> str:
@@ -78,6 +208,8 @@ class Memo:
 
     With `kept`, the table starts from the entries kept in memory by the previous build (when
     they were made by the same code for the same file), and `save` keeps this build's there.
+    `valid` tells an entry of the shape the reader needs; any other is a miss. Entries kept in
+    memory were checked or computed by this process and are not checked again.
     """
 
     def __init__(
@@ -86,13 +218,18 @@ class Memo:
         name: str,
         fingerprint: str,
         kept: MemoTables | None = None,
+        *,
+        valid: Callable[[Any], bool],
     ) -> None:
-        self.path = folder / f"{name}.json" if folder is not None else None
+        self.key = load_key() if folder is not None else None
+        self.path = folder / f"{name}.json" if folder is not None and self.key else None
         self.name = name
         self.fingerprint = fingerprint
         self.kept = kept
+        self.valid = valid
         previous = kept.tables.get(name) if kept is not None else None
-        if previous is not None and previous[:2] == (self.path, fingerprint):
+        self._checked = previous is not None and previous[:2] == (self.path, fingerprint)
+        if previous is not None and self._checked:
             self._old: dict[str, Any] = previous[2]
         else:
             self._old = self._load()
@@ -100,27 +237,45 @@ class Memo:
         self.hits = 0
         self.misses = 0
 
+    def _mac(self, items: bytes) -> str:
+        """HMAC of a table's items, bound to the table and the code that made them."""
+        assert self.key is not None
+        mac = hmac.new(self.key, digestmod=hashlib.sha256)
+        mac.update(f"scholarpage-cache\0{FORMAT}\0{self.name}\0{self.fingerprint}\0".encode())
+        mac.update(items)
+        return mac.hexdigest()
+
     def _load(self) -> dict[str, Any]:
+        """The file's items when it is exactly what `save` writes under our key, else none."""
         if self.path is None:
             return {}
+        data = _read_regular(self.path)
+        if data is None:
+            return {}
+        head = _HEAD.match(data)
+        if head is None or not data.endswith(b"}") or head.group(1) != self.fingerprint.encode():
+            return {}
+        items = data[head.end() : -1]
+        if not hmac.compare_digest(self._mac(items).encode(), head.group(2)):
+            return {}
         try:
-            data = json.loads(self.path.read_bytes())
-        except (OSError, ValueError, RecursionError):
+            decoded = json.loads(items)
+        except (ValueError, RecursionError):
             return {}
-        if (
-            not isinstance(data, dict)
-            or data.get("fingerprint") != self.fingerprint
-            or not isinstance(data.get("items"), dict)
-        ):
-            return {}
-        items: dict[str, Any] = data["items"]
-        return items
+        return decoded if isinstance(decoded, dict) else {}
+
+    def _stored(self, key: str) -> Any:
+        """The stored value when it has the shape the reader needs, else None."""
+        value = self._old.get(key)
+        if value is None or self._checked or self.valid(value):
+            return value
+        return None
 
     def get(self, key: str) -> Any:
         """The stored value, or None when absent."""
         if key in self._used:
             return self._used[key]
-        value = self._old.get(key)
+        value = self._stored(key)
         if value is None:
             self.misses += 1
         else:
@@ -135,7 +290,7 @@ class Memo:
         """Mark an entry as used by this build without reading it (its result was reused
         from a later stage's memo), so it stays in the table."""
         if key not in self._used:
-            value = self._old.get(key)
+            value = self._stored(key)
             if value is not None:
                 self._used[key] = value
 
@@ -143,34 +298,48 @@ class Memo:
         """Write the entries this build used, atomically; skip when nothing changed."""
         if self.kept is not None:
             self.kept.tables[self.name] = (self.path, self.fingerprint, self._used)
-        if self.path is None or (self.misses == 0 and len(self._used) == len(self._old)):
+        if self.path is None:
             return
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tag = self.path.parent / "CACHEDIR.TAG"
+            folder = self.path.parent
+            if folder.is_dir():
+                _remove_dead_temps(folder)
+            if self.misses == 0 and len(self._used) == len(self._old):
+                return
+            folder.mkdir(parents=True, exist_ok=True)
+            tag = folder / "CACHEDIR.TAG"
             if not tag.exists():
                 tag.write_text(_TAG, encoding="utf-8")
-            payload = self._payload()
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".tmp-", suffix=".json")
+            items = self._items().encode("utf-8")
+            payload = b"".join(
+                (
+                    b'{"fingerprint":"',
+                    self.fingerprint.encode(),
+                    b'","mac":"',
+                    self._mac(items).encode(),
+                    b'","items":',
+                    items,
+                    b"}",
+                )
+            )
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".json")
             try:
-                with os.fdopen(fd, "w", encoding="utf-8") as out:
+                with os.fdopen(fd, "wb") as out:
+                    lock(fd, wait=True)  # fresh: only a save-cleaner can hold it, briefly
                     out.write(payload)
-                os.replace(tmp, self.path)
+                    out.flush()
+                    os.replace(tmp, self.path)  # still locked: not taken for a dead save's
             except BaseException:
                 Path(tmp).unlink(missing_ok=True)
                 raise
         except (OSError, UnicodeError):
             return
 
-    def _payload(self) -> str:
-        """The table as JSON; the same text as json.dumps of {"fingerprint", "items"} gives,
-        with items encoded in an earlier build reused from `kept`."""
+    def _items(self) -> str:
+        """The items as a JSON object; the same text as json.dumps gives, with items encoded
+        in an earlier build reused from `kept`."""
         if self.kept is None:
-            return json.dumps(
-                {"fingerprint": self.fingerprint, "items": self._used},
-                ensure_ascii=False,
-                separators=(",", ":"),
-            )
+            return json.dumps(self._used, ensure_ascii=False, separators=(",", ":"))
         old = self.kept.encoded.get(self.name, {})
         new: dict[str, str] = {}
         for key, value in self._used.items():
@@ -183,11 +352,4 @@ class Memo:
                 )
             new[key] = text
         self.kept.encoded[self.name] = new
-        items = ",".join(new.values())
-        return (
-            '{"fingerprint":'
-            + json.dumps(self.fingerprint, ensure_ascii=False)
-            + ',"items":{'
-            + items
-            + "}}"
-        )
+        return "{" + ",".join(new.values()) + "}"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -348,7 +349,7 @@ def load_config(
     """Read and validate SITE_DIR/site.yaml; command-line overrides win over the file."""
     site_dir = site_dir.resolve()
     path = site_dir / CONFIG_NAME
-    if not path.is_file():
+    if not os.path.lexists(path):
         raise ScholarpageError.single(
             f"no {CONFIG_NAME} in {site_dir}",
             file=path,

@@ -37,7 +37,6 @@ import json
 import mimetypes
 import queue
 import re
-import shutil
 import socket
 import tempfile
 import threading
@@ -55,7 +54,7 @@ from watchfiles import DefaultFilter, watch
 from generator.build import BuildCache, BuildResult, build_site
 from generator.config import CONFIG_NAME, load_config
 from generator.errors import Problem, ScholarpageError, Warnings
-from generator.output import MARKER
+from generator.output import MARKER, claim_folder, remove_dead_folders
 from generator.theme import load_theme
 
 if TYPE_CHECKING:
@@ -73,6 +72,7 @@ WRITE_CHUNK = 64 * 1024  # a send gets the whole timeout per chunk, not per file
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.", "127.0.0.1", "[::1]"})
 _HOST_RE = re.compile(r"(\[[0-9a-f:.]+\]|[a-z0-9._-]+)(?::[0-9]*)?", re.ASCII)
 MAX_LISTED = 200  # changed paths sent to pages; past this, pages assume everything changed
+SERVE_PREFIX = "scholarpage-serve-"  # the preview's folder in the temp folder, with its lock
 
 ServeKind = str  # "serving", "built", "failed", "warning"
 
@@ -1026,7 +1026,11 @@ def serve_site(
             )
         )
     server = bind(host, port, limits)
-    out_dir = Path(tempfile.mkdtemp(prefix="scholarpage-serve-"))
+    temp = Path(tempfile.gettempdir())
+    remove_dead_folders(temp, SERVE_PREFIX)  # of previews killed where no finally ran
+    claimed = claim_folder(temp, SERVE_PREFIX)
+    out_dir = claimed.path / "site"
+    out_dir.mkdir()
     live = LiveState(out_dir)
     server.live = live
     server.report = report
@@ -1060,4 +1064,4 @@ def serve_site(
             server.shutdown()
             http.join()
         server.server_close()
-        shutil.rmtree(out_dir, ignore_errors=True)
+        claimed.release()

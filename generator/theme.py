@@ -288,7 +288,14 @@ class ConfinedLoader(jinja2.BaseLoader):
         return sorted(found)
 
 
+_THEME_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+
+
 def _find_theme_dir(name: str, site_dir: Path) -> Path | None:
+    """The folder of theme `name`: a plain folder name under the site's themes/ or the built-in
+    ones, never a path (`../x` would pick any folder holding a theme.yaml)."""
+    if not _THEME_NAME.fullmatch(name) or ".." in name:
+        return None
     for base in (site_dir / "themes", builtin_themes_dir()):
         candidate = base / name
         if (candidate / THEME_FILE).is_file():
@@ -333,8 +340,10 @@ def _read_theme_file(
             hint="the folder name is what site.yaml's `theme:` refers to",
         )
     parent = data.get("parent")
-    if parent is not None and not isinstance(parent, str):
-        fail(("parent",), "expected the name of a theme")
+    if parent is not None and (
+        not isinstance(parent, str) or not _THEME_NAME.fullmatch(parent) or ".." in parent
+    ):
+        fail(("parent",), "expected the name of a theme (a folder name, not a path)")
         parent = None
     specs: list[ThemeOption] = []
     raw_options = data.get("options") or {}

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from generator import bibtex
+from generator import bibtex, latex
 from generator.bibtex import read_papers, split_entries
 from generator.cache import CACHE_DIR_NAME
 from generator.errors import ScholarpageError, Warnings
@@ -272,7 +272,7 @@ def test_cached_build_parses_and_converts_nothing_and_replays_warnings(
 
     with monkeypatch.context() as patch:
         patch.setattr(bibtex, "_parse_text", forbidden)
-        patch.setattr(bibtex.latex, "convert", forbidden)
+        patch.setattr(latex, "convert", forbidden)  # the module bibtex calls
         warm = _run(sources, cache)
     assert warm == cold
     assert len(cold[1]) == 6

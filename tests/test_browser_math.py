@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from generator.build import build_site
 from tests.conftest import ARTIFACTS, REPO
 
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
+
 
 def test_math_renders_with_width(
-    browser: Any, serve_dir: Callable[[Path], str], tmp_path: Path
+    browser: Browser, serve_dir: Callable[[Path], str], tmp_path: Path
 ) -> None:
     out = tmp_path / "_site"
     build_site(REPO, output=out, env={"SOURCE_DATE_EPOCH": "1795824000"})

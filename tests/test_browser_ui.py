@@ -8,12 +8,15 @@ import os
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Literal
 
 import pytest
 
 from generator.build import build_site
 from tests.conftest import ARTIFACTS, REPO
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, BrowserContext, Page, Request, ViewportSize
 
 pytestmark = pytest.mark.browser
 
@@ -52,34 +55,57 @@ def sites(
     return urls
 
 
-@pytest.fixture
-def page_factory(browser: Any) -> Iterator[Callable[..., Any]]:
-    """New pages in fresh contexts; every request must stay on 127.0.0.1 (no external requests)."""
-    contexts: list[Any] = []
-    outside: list[str] = []
+class PageFactory:
+    """Opens pages, each in a fresh browser context; records every page's JavaScript errors and
+    every request that leaves 127.0.0.1."""
 
-    def make(**options: Any) -> Any:
-        context = browser.new_context(**options)
-        contexts.append(context)
-        page = context.new_page()
-        page.on(
-            "request",
-            lambda r: (
-                None if r.url.startswith(("http://127.0.0.1", "data:")) else outside.append(r.url)
-            ),
+    def __init__(self, browser: Browser) -> None:
+        self.browser = browser
+        self.contexts: list[BrowserContext] = []
+        self.outside: list[str] = []
+        self.errors: dict[Page, list[str]] = {}
+
+    def __call__(
+        self,
+        *,
+        color_scheme: Literal["light", "dark"] | None = None,
+        java_script_enabled: bool | None = None,
+        permissions: list[str] | None = None,
+        viewport: ViewportSize | None = None,
+    ) -> Page:
+        context = self.browser.new_context(
+            color_scheme=color_scheme,
+            java_script_enabled=java_script_enabled,
+            permissions=permissions,
+            viewport=viewport,
         )
-        errors: list[str] = []
+        self.contexts.append(context)
+        page = context.new_page()
+        page.on("request", self._check_local)
+        errors = self.errors[page] = []
         page.on("pageerror", lambda e: errors.append(str(e)))
-        page.js_errors = errors
         return page
 
-    yield make
-    for context in contexts:
+    def _check_local(self, request: Request) -> None:
+        if not request.url.startswith(LOCAL):
+            self.outside.append(request.url)
+
+    def js_errors(self, page: Page) -> list[str]:
+        """The uncaught JavaScript errors `page` has raised so far."""
+        return self.errors[page]
+
+
+@pytest.fixture
+def page_factory(browser: Browser) -> Iterator[PageFactory]:
+    """New pages in fresh contexts; every request must stay on 127.0.0.1 (no external requests)."""
+    factory = PageFactory(browser)
+    yield factory
+    for context in factory.contexts:
         context.close()
-    assert outside == [], outside
+    assert factory.outside == [], factory.outside
 
 
-def visible_keys(page: Any) -> list[str]:
+def visible_keys(page: Page) -> list[str]:
     return list(
         page.eval_on_selector_all(
             "[data-paper-list] [data-key]",
@@ -88,14 +114,17 @@ def visible_keys(page: Any) -> list[str]:
     )
 
 
-def count_text(page: Any) -> str:
+def count_text(page: Page) -> str:
     return str(page.text_content("[data-count]")).strip()
 
 
 @pytest.mark.parametrize("theme", THEMES)
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_axe_zero_violations(
-    sites: dict[str, dict[str, str]], page_factory: Callable[..., Any], theme: str, scheme: str
+    sites: dict[str, dict[str, str]],
+    page_factory: PageFactory,
+    theme: str,
+    scheme: Literal["light", "dark"],
 ) -> None:
     axe = axe_path()
     page = page_factory(color_scheme=scheme)
@@ -106,12 +135,12 @@ def test_axe_zero_violations(
         result = page.evaluate("async () => (await axe.run(document)).violations")
         summary = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in result]
         assert summary == [], (theme, scheme, path, summary)
-    assert page.js_errors == []
+    assert page_factory.js_errors(page) == []
 
 
 @pytest.mark.parametrize("theme", THEMES)
 def test_search_filter_sort_and_url_state(
-    sites: dict[str, dict[str, str]], page_factory: Callable[..., Any], theme: str
+    sites: dict[str, dict[str, str]], page_factory: PageFactory, theme: str
 ) -> None:
     base = sites[theme]["fixture"]
     page = page_factory()
@@ -162,12 +191,12 @@ def test_search_filter_sort_and_url_state(
     assert visible_keys(other) == ["able2024preprint"]
     assert other.input_value("input[type=search]") == "narwhal"
     assert other.input_value("#paper-sort") == "citations"
-    assert page.js_errors == [] and other.js_errors == []
+    assert page_factory.js_errors(page) == [] and page_factory.js_errors(other) == []
 
 
 @pytest.mark.parametrize("theme", THEMES)
 def test_expand_all_and_copy_bibtex(
-    sites: dict[str, dict[str, str]], page_factory: Callable[..., Any], theme: str
+    sites: dict[str, dict[str, str]], page_factory: PageFactory, theme: str
 ) -> None:
     page = page_factory(permissions=["clipboard-read", "clipboard-write"])
     page.goto(sites[theme]["example"])
@@ -178,15 +207,20 @@ def test_expand_all_and_copy_bibtex(
     assert page.locator(".abstract.folded").count() == 0
     if theme == "classic":
         assert page.locator("details.abstract:not([open])").count() == 0
-    page.locator("[data-key] .copy-bib").first.click()
-    assert page.locator("[data-key] .copy-bib").first.inner_text() == "Copied"
+    from playwright.sync_api import expect  # here: without playwright the module still skips
+
+    button = page.locator("[data-key] .copy-bib").first
+    button.click()
+    # the label changes when the clipboard's promise settles, and changes back 2 s later: wait
+    # for it rather than reading it once right after the click
+    expect(button).to_have_text("Copied")
     copied = page.evaluate("navigator.clipboard.readText()")
     assert copied.startswith("@article{wang2026januspipe,") and "abstract" not in copied
 
 
 @pytest.mark.parametrize("theme", THEMES)
 def test_everything_reachable_without_javascript(
-    sites: dict[str, dict[str, str]], page_factory: Callable[..., Any], theme: str
+    sites: dict[str, dict[str, str]], page_factory: PageFactory, theme: str
 ) -> None:
     page = page_factory(java_script_enabled=False)
     page.goto(sites[theme]["example"])
@@ -211,7 +245,7 @@ def test_everything_reachable_without_javascript(
 
 @pytest.mark.parametrize("theme", THEMES)
 def test_no_horizontal_scroll_at_360px(
-    sites: dict[str, dict[str, str]], page_factory: Callable[..., Any], theme: str
+    sites: dict[str, dict[str, str]], page_factory: PageFactory, theme: str
 ) -> None:
     page = page_factory(viewport={"width": 360, "height": 740})
     for site, path in (
@@ -230,7 +264,7 @@ def test_no_horizontal_scroll_at_360px(
 
 @pytest.mark.parametrize("theme", THEMES)
 def test_theme_toggle_is_remembered(
-    sites: dict[str, dict[str, str]], page_factory: Callable[..., Any], theme: str
+    sites: dict[str, dict[str, str]], page_factory: PageFactory, theme: str
 ) -> None:
     page = page_factory(color_scheme="light")
     page.goto(sites[theme]["fixture"])
@@ -249,10 +283,11 @@ def test_theme_toggle_is_remembered(
 
 @pytest.mark.parametrize("theme", THEMES)
 def test_screenshots(
-    sites: dict[str, dict[str, str]], page_factory: Callable[..., Any], theme: str
+    sites: dict[str, dict[str, str]], page_factory: PageFactory, theme: str
 ) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
-    for width, scheme in ((1280, "light"), (375, "dark")):
+    shots: tuple[tuple[int, Literal["light", "dark"]], ...] = ((1280, "light"), (375, "dark"))
+    for width, scheme in shots:
         page = page_factory(viewport={"width": width, "height": 900}, color_scheme=scheme)
         for site in ("example", "fixture"):
             page.goto(sites[theme][site])

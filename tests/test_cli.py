@@ -5,13 +5,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from generator.output import MARKER
-from tests.conftest import REPO
+from tests.conftest import REPO, SiteFactory, assert_user_error
 
 
 def run(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -24,16 +23,6 @@ def run(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProce
         env=env,
         timeout=120,
     )
-
-
-def assert_user_error(result: subprocess.CompletedProcess[str], *fragments: str) -> None:
-    assert result.returncode == 1, result.stderr
-    assert "Traceback" not in result.stderr
-    for fragment in fragments:
-        assert fragment in result.stderr, (fragment, result.stderr)
-
-
-SiteFactory = Callable[..., Path]
 
 
 def test_version_and_usage() -> None:
@@ -140,7 +129,7 @@ def test_init_then_build(tmp_path: Path) -> None:
     created = run("init", target, cwd=tmp_path)
     assert created.returncode == 0, created.stderr
     ignored = (target / ".gitignore").read_text(encoding="utf-8").split()
-    assert ignored == ["_site/", ".scholarpage-cache/"]
+    assert ignored == ["_site/", ".scholarpage-cache/", ".*.staging-*/"]
     built = run("build", target, "--strict", cwd=tmp_path)
     assert built.returncode == 0, built.stderr
     html = (target / "_site" / "index.html").read_text(encoding="utf-8")

@@ -20,7 +20,7 @@ from generator.config import load_config
 from generator.errors import ScholarpageError, Warnings
 from generator.model import BadgeSpec
 from generator.profile import read_profile
-from tests.conftest import REPO
+from tests.conftest import REPO, write_site
 
 SiteFactory = Callable[..., Path]
 EPOCH = {"SOURCE_DATE_EPOCH": "1795824000"}
@@ -392,3 +392,20 @@ def test_site_page_template_is_a_choice(make_site: SiteFactory, tmp_path: Path) 
     )
     result = build_site(site, output=tmp_path / "ok-out", env=EPOCH)
     assert "WIDE" in (result.out_dir / "talks" / "index.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("parent", ["../outside", "/tmp/x", "a/../../b", ".."])
+def test_theme_parent_is_a_name_not_a_path(tmp_path: Path, parent: str) -> None:
+    """A theme.yaml `parent:` that is a path would load any folder holding a theme.yaml."""
+    outside = tmp_path / "outside"
+    (outside / "templates").mkdir(parents=True)
+    (outside / "theme.yaml").write_text("name: outside\n", encoding="utf-8")
+    site = write_site(
+        tmp_path / "site",
+        site_yaml="theme: mine\ntoday: 2026-11-28\n",
+        files={"themes/mine/theme.yaml": f"name: mine\nparent: '{parent}'\n"},
+    )
+    with pytest.raises(ScholarpageError) as caught:
+        build_site(site)
+    text = str(caught.value)
+    assert "theme.yaml:2" in text and "not a path" in text, text

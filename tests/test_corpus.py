@@ -26,8 +26,9 @@ from generator.cache import CACHE_DIR_NAME
 from generator.config import load_config
 from generator.errors import Warnings
 from generator.model import Output, Paper
+from tests.conftest import SHARED
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "bib"
+CORPUS = SHARED / "corpus" / "bib"
 INDEX = CORPUS.parent / "INDEX.md"
 BIG = 1500
 # Files not in UTF-8 without a coding cookie: the encoding a user would set in site.yaml.
@@ -55,9 +56,10 @@ def _corpus_files() -> list[str]:
     return [str(f.relative_to(CORPUS)) for f in files]
 
 
-pytestmark = pytest.mark.skipif(
-    not CORPUS.is_dir(), reason=f"shared corpus not present at {CORPUS}"
-)
+pytestmark = [
+    pytest.mark.corpus,
+    pytest.mark.skipif(not CORPUS.is_dir(), reason=f"shared corpus not present at {CORPUS}"),
+]
 
 
 @dataclass(frozen=True)

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-import os
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict, Unpack
 
 import pytest
 
 from generator.deploy import DeployResult, deploy_site
 from generator.errors import ScholarpageError
 from generator.output import MARKER, MARKER_TEXT
+from tests.conftest import git, git_bytes, write_files
 
 OUTPUT_FILES = {
     "index.html": b"<!doctype html><title>Alice</title><h1>Alice</h1>\n",
@@ -31,42 +31,6 @@ class Site:
     remote: Path  # bare repository
     repo: Path  # the user's site repository
     output: Path  # repo/_site
-
-
-def git(cwd: Path, env: dict[str, str], *args: str) -> str:
-    proc = subprocess.run(
-        ["git", *args], cwd=cwd, env=env, capture_output=True, check=True, timeout=60
-    )
-    return proc.stdout.decode()
-
-
-def git_bytes(cwd: Path, env: dict[str, str], *args: str) -> bytes:
-    return subprocess.run(
-        ["git", *args], cwd=cwd, env=env, capture_output=True, check=True, timeout=60
-    ).stdout
-
-
-def write_files(root: Path, files: dict[str, bytes]) -> None:
-    for rel, data in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-
-
-@pytest.fixture
-def git_env(tmp_path: Path) -> dict[str, str]:
-    home = tmp_path / "home"
-    home.mkdir()
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(home),
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_CONFIG_GLOBAL": str(home / ".gitconfig"),
-        "GIT_CEILING_DIRECTORIES": str(tmp_path),
-        "LC_ALL": "C",
-    }
-    (home / ".gitconfig").write_text("")
-    return env
 
 
 @pytest.fixture
@@ -119,8 +83,18 @@ def published(where: Path, env: dict[str, str], rev: str) -> dict[str, bytes]:
     return {n: git_bytes(where, env, "cat-file", "blob", f"{rev}:{n}") for n in names if n}
 
 
-def deploy(site: Site, **kwargs: object) -> DeployResult:
-    return deploy_site(site.output, site.repo, env=site.env, **kwargs)  # type: ignore[arg-type]
+class DeployOptions(TypedDict, total=False):
+    """deploy_site's keyword options other than env (mypy checks them against its signature)."""
+
+    remote: str
+    branch: str
+    message: str | None
+    push: bool
+    domain: str | None
+
+
+def deploy(site: Site, **options: Unpack[DeployOptions]) -> DeployResult:
+    return deploy_site(site.output, site.repo, env=site.env, **options)
 
 
 # --- publishing ----------------------------------------------------------------------------------

@@ -8,7 +8,6 @@ fails with a clear message (exit 1, no traceback) when it cannot deploy.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -16,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, write_site
-from tests.test_seo import PNG, SEO_BIB, SEO_PROFILE
+from tests.conftest import REPO, assert_user_error, git, git_bytes, isolated_git_env, write_site
+from tests.test_seo import write_seo_site
 
 SITE_YAML = """title: Ada Example
 base_url: https://ada.example.org/
@@ -31,13 +30,6 @@ class Repo:
     env: dict[str, str]
     remote: Path  # bare repository standing in for GitHub
     site: Path  # the user's site repository (a clone with origin = remote)
-
-
-def git(cwd: Path, env: dict[str, str], *args: str) -> str:
-    proc = subprocess.run(
-        ["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=True, timeout=60
-    )
-    return proc.stdout.strip()
 
 
 def deploy(repo: Repo, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -72,21 +64,10 @@ def user_state(repo: Repo) -> tuple[str, ...]:
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Repo:
-    home = tmp_path / "home"
-    home.mkdir()
-    (home / ".gitconfig").write_text("", encoding="utf-8")
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(home),
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_CONFIG_GLOBAL": str(home / ".gitconfig"),
-        "GIT_CEILING_DIRECTORIES": str(tmp_path),
-        "LC_ALL": "C.UTF-8",
-    }
+    env = isolated_git_env(tmp_path, locale="C.UTF-8")
     remote = tmp_path / "remote.git"
     git(tmp_path, env, "init", "-q", "--bare", "-b", "main", str(remote))
-    site = write_site(tmp_path / "my-site", site_yaml=SITE_YAML, profile=SEO_PROFILE, bib=SEO_BIB)
-    (site / "content" / "me.png").write_bytes(PNG)
+    site = write_seo_site(tmp_path / "my-site", site_yaml=SITE_YAML)
     # What `scholarpage init` should write: the output and the build cache are not sources.
     (site / ".gitignore").write_text("_site/\n.scholarpage-cache/\n", encoding="utf-8")
     git(site, env, "init", "-q", "-b", "main")
@@ -108,14 +89,7 @@ def remote_files(repo: Repo, ref: str = "gh-pages") -> dict[str, str]:
     listing = git(repo.remote, repo.env, "ls-tree", "-r", "--name-only", ref).splitlines()
 
     def show(name: str) -> str:
-        blob = subprocess.run(
-            ["git", "show", f"{ref}:{name}"],
-            cwd=repo.remote,
-            env=repo.env,
-            capture_output=True,
-            check=True,
-            timeout=60,
-        ).stdout
+        blob = git_bytes(repo.remote, repo.env, "show", f"{ref}:{name}")
         return blob.decode("utf-8", "replace").strip()
 
     return {name: show(name) for name in listing}
@@ -173,13 +147,6 @@ def test_no_push_commits_locally_only(repo: Repo) -> None:
     assert "not pushed" in result.stdout and "git push origin site" in result.stdout
     assert git(repo.site, repo.env, "ls-tree", "--name-only", "site", ".nojekyll") == ".nojekyll"
     assert git(repo.remote, repo.env, "branch", "--list", "site") == ""
-
-
-def assert_user_error(result: subprocess.CompletedProcess[str], *fragments: str) -> None:
-    assert result.returncode == 1, (result.stdout, result.stderr)
-    assert "Traceback" not in result.stderr
-    for fragment in fragments:
-        assert fragment in result.stderr, (fragment, result.stderr)
 
 
 def test_not_a_git_repository(repo: Repo, tmp_path: Path) -> None:

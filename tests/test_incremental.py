@@ -13,39 +13,8 @@ import pytest
 
 from generator.build import BuildCache, BuildResult, build_site
 from generator.render import template_variables
+from tests.conftest import write_alice_site, write_files
 
-SITE_YAML = """\
-title: Alice Example
-base_url: https://alice.github.io/profile/
-bibliography:
-  - content/papers.bib
-paper_badges:
-  - {field: score, label: Score, decimals: 1}
-today: 2026-11-28
-"""
-PROFILE = "name: Alice Example\naffiliation: Example University\n"
-PAPERS = """\
-@article{first2026,
-  title = {A First Paper on Pipelines},
-  author = {Alice Example and Bob Other},
-  date = {2026-05-18},
-  score = {63.3},
-  abstract = {Pipelines, measured.},
-}
-
-@article{second2025,
-  title = {A Second Paper on Potentials},
-  author = {Alice Example},
-  year = {2025},
-}
-
-@inproceedings{third2024,
-  title = {A Third Paper},
-  author = {Carol Li and Alice Example},
-  year = {2024},
-  booktitle = {Proceedings of Things},
-}
-"""
 PAPER_PAGES = {
     "papers/first2026/index.html",
     "papers/second2025/index.html",
@@ -61,17 +30,10 @@ class Site:
         self.out = root.parent / "serve-out"
         self.cache = BuildCache()
         self.renders: list[str] = []  # shared with the `renders` fixture when it is used
-        for rel, text in {
-            "site.yaml": SITE_YAML,
-            "content/profile.yaml": PROFILE,
-            "content/papers.bib": PAPERS,
-        }.items():
-            self.write(rel, text)
+        write_alice_site(root)
 
     def write(self, rel: str, text: str) -> None:
-        path = self.root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        write_files(self.root, {rel: text})
 
     def edit(self, rel: str, old: str, new: str) -> None:
         path = self.root / rel
@@ -233,7 +195,7 @@ def test_dynamic_template_reference_means_everything(tmp_path: Path) -> None:
             }
         )
     )
-    assert template_variables(env, "a.html") == {"one", "two", "three", "four"}
+    assert template_variables(env, "a.html") == frozenset({"one", "two", "three", "four"})
     assert template_variables(env, "dyn.html") is None
     assert template_variables(env, "missing.html") is None
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -123,6 +124,7 @@ def test_any_text(source: str) -> None:
     check(source)
 
 
+@pytest.mark.slow  # 2,500 examples: ~10 s of CPU
 @settings(max_examples=2500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(latexish)
 def test_latex_like_text(source: str) -> None:

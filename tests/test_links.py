@@ -9,40 +9,37 @@ feed entries) mapped onto the local server. Other absolute URLs are only checked
 
 from __future__ import annotations
 
+import functools
 import http.server
-import shutil
-import threading
 import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
 import pytest
 
 from generator.build import build_site
-from tests.conftest import REPO
+from tests.conftest import QuietHandler, copy_example_site, http_server
 from tests.test_seo import BASE_URL, parse, write_seo_site
 
 PREFIX = urlsplit(BASE_URL).path  # /profile/
 
 
-def make_handler(root: Path) -> type[http.server.SimpleHTTPRequestHandler]:
+def make_handler(root: Path) -> Callable[..., http.server.BaseHTTPRequestHandler]:
     """Serve `root` under PREFIX only; missing files get the site's 404.html with status 404."""
 
-    class Handler(http.server.SimpleHTTPRequestHandler):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, directory=str(root), **kwargs)
-
+    class Handler(QuietHandler):
         def translate_path(self, path: str) -> str:
             clean = urlsplit(path).path
             if not clean.startswith(PREFIX):
                 return str(root / "__outside_the_site__")
             return super().translate_path("/" + clean[len(PREFIX) :])
 
-        def send_error(self, code: int, message: str | None = None, explain: str | None = None):  # type: ignore[no-untyped-def]
+        def send_error(
+            self, code: int, message: str | None = None, explain: str | None = None
+        ) -> None:
             page = root / "404.html"
             if code != 404 or not page.is_file():
                 super().send_error(code, message, explain)
@@ -55,10 +52,7 @@ def make_handler(root: Path) -> type[http.server.SimpleHTTPRequestHandler]:
             if self.command != "HEAD":
                 self.wfile.write(body)
 
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    return Handler
+    return functools.partial(Handler, directory=str(root))
 
 
 @pytest.fixture(scope="module", params=["scholar", "classic"])
@@ -70,14 +64,8 @@ def served(
     site = write_seo_site(root / "site")
     out = root / "out"
     build_site(site, output=out, base_url=BASE_URL, theme=request.param, strict=True)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), make_handler(out))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield out, f"http://127.0.0.1:{server.server_address[1]}{PREFIX}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with http_server(make_handler(out)) as url:
+        yield out, url.rstrip("/") + PREFIX
 
 
 def fetch(url: str) -> tuple[int, bytes]:
@@ -172,16 +160,11 @@ def test_sitemap_and_feed_urls_resolve(served: tuple[Path, str]) -> None:
 
 def test_example_site_links_resolve(tmp_path: Path) -> None:
     """The repository's own example site, served the same way."""
-    site = tmp_path / "example"
-    site.mkdir()
-    shutil.copy(REPO / "site.yaml", site / "site.yaml")
-    shutil.copytree(REPO / "content", site / "content")
+    site = copy_example_site(tmp_path / "example")
     out = tmp_path / "out"
     build_site(site, output=out, base_url=BASE_URL)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), make_handler(out))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        local_base = f"http://127.0.0.1:{server.server_address[1]}{PREFIX}"
+    with http_server(make_handler(out)) as url:
+        local_base = url.rstrip("/") + PREFIX
         problems: list[str] = []
         for html_path in sorted(out.rglob("*.html")):
             rel = html_path.relative_to(out).as_posix()
@@ -189,6 +172,3 @@ def test_example_site_links_resolve(tmp_path: Path) -> None:
                 f"{rel}: {p}" for p in check_links(local_base + rel, html_path, local_base)
             ]
         assert problems == []
-    finally:
-        server.shutdown()
-        server.server_close()

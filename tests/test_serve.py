@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import http.client
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -17,59 +16,25 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import pytest
 
 from generator.build import BuildCache, build_site
 from generator.output import MARKER, sync_site
 from generator.serve import EditorFilter, inject, mount_path, resolve_request
-from tests.conftest import REPO
+from tests.conftest import ALICE_SITE_YAML, REPO, copy_example_site, write_alice_site
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
 
 TIMEOUT = 15.0
+T = TypeVar("T")
 
-SITE_YAML = """\
-title: Alice Example
-base_url: https://alice.github.io/profile/
-theme: local
-bibliography:
-  - content/papers.bib
-paper_badges:
-  - {field: score, label: Score, decimals: 1}
-today: 2026-11-28
-"""
-PROFILE = "name: Alice Example\naffiliation: Example University\n"
-PAPERS = """\
-@article{first2026,
-  title = {A First Paper on Pipelines},
-  author = {Alice Example and Bob Other},
-  date = {2026-05-18},
-  score = {63.3},
-}
-
-@article{second2025,
-  title = {A Second Paper on Potentials},
-  author = {Alice Example},
-  year = {2025},
-}
-"""
+# the shared Alice site with a theme of its own, whose CSS the tests edit
+SITE_YAML = ALICE_SITE_YAML + "theme: local\n"
 THEME_YAML = "name: local\nparent: scholar\n"
 STYLE = "body { background-color: rgb(255, 255, 255); }\n"
-
-
-def make_site(root: Path) -> Path:
-    files = {
-        "site.yaml": SITE_YAML,
-        "content/profile.yaml": PROFILE,
-        "content/papers.bib": PAPERS,
-        "themes/local/theme.yaml": THEME_YAML,
-        "themes/local/static/style.css": STYLE,
-    }
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return root
 
 
 def save(path: Path, text: str) -> None:
@@ -88,7 +53,8 @@ def free_port() -> int:
         return port
 
 
-def wait_for(check: Callable[[], Any], what: str, timeout: float = TIMEOUT) -> Any:
+def wait_for(check: Callable[[], T | None], what: str, timeout: float = TIMEOUT) -> T:
+    """Poll `check` until it returns something truthy, and return that."""
     deadline = time.monotonic() + timeout
     while True:
         result = check()
@@ -125,7 +91,7 @@ class Server:
             reader.start()
 
     @staticmethod
-    def _read(stream: Any, into: list[str]) -> None:
+    def _read(stream: IO[str], into: list[str]) -> None:
         for line in stream:
             into.append(line)
 
@@ -146,8 +112,7 @@ class Server:
                     return line.split(" at ", 1)[1].split()[0]
             return None
 
-        url: str = wait_for(serving, "the server to start", timeout=30)
-        return url
+        return wait_for(serving, "the server to start", timeout=30)
 
     def builds(self) -> int:
         return self.stdout.count("Built ")
@@ -183,7 +148,11 @@ class Server:
 
 @pytest.fixture
 def site(tmp_path: Path) -> Path:
-    return make_site(tmp_path / "site")
+    return write_alice_site(
+        tmp_path / "site",
+        site_yaml=SITE_YAML,
+        files={"themes/local/theme.yaml": THEME_YAML, "themes/local/static/style.css": STYLE},
+    )
 
 
 @pytest.fixture
@@ -200,7 +169,7 @@ def server(site: Path, tmp_path: Path) -> Iterator[Server]:
 
 
 @pytest.fixture
-def page(browser: Any, server: Server) -> Iterator[Any]:
+def page(browser: Browser, server: Server) -> Iterator[Page]:
     context = browser.new_context()
     tab = context.new_page()
     tab.set_default_timeout(TIMEOUT * 1000)
@@ -218,7 +187,7 @@ def page(browser: Any, server: Server) -> Iterator[Any]:
 
 
 @pytest.mark.browser
-def test_title_edit_appears_without_reload(page: Any, server: Server, site: Path) -> None:
+def test_title_edit_appears_without_reload(page: Page, server: Server, site: Path) -> None:
     bib = site / "content" / "papers.bib"
     save(bib, bib.read_text().replace("A First Paper on Pipelines", "Pipelines Renamed Live"))
     page.wait_for_function("() => document.body.innerText.includes('Pipelines Renamed Live')")
@@ -227,10 +196,11 @@ def test_title_edit_appears_without_reload(page: Any, server: Server, site: Path
 
 
 @pytest.mark.browser
-def test_broken_site_yaml_shows_overlay_until_fixed(page: Any, server: Server, site: Path) -> None:
+def test_broken_site_yaml_shows_overlay_until_fixed(page: Page, server: Server, site: Path) -> None:
     config = site / "site.yaml"
     save(config, SITE_YAML + "max_authors: [unclosed\n")
     overlay = page.wait_for_selector("#__scholarpage-overlay")
+    assert overlay is not None
     text = overlay.inner_text()
     assert "site.yaml:" in text, text
     wait_for(lambda: "site.yaml" in server.stderr, "the error in the terminal")
@@ -242,7 +212,9 @@ def test_broken_site_yaml_shows_overlay_until_fixed(page: Any, server: Server, s
 
 
 @pytest.mark.browser
-def test_css_change_is_swapped_in_without_navigation(page: Any, server: Server, site: Path) -> None:
+def test_css_change_is_swapped_in_without_navigation(
+    page: Page, server: Server, site: Path
+) -> None:
     before = server.builds()
     save(site / "themes/local/static/style.css", "body { background-color: rgb(1, 2, 3); }\n")
     page.wait_for_function(
@@ -255,7 +227,7 @@ def test_css_change_is_swapped_in_without_navigation(page: Any, server: Server, 
 
 @pytest.mark.browser
 def test_overlay_on_first_failing_build_then_site_appears(
-    browser: Any, site: Path, tmp_path: Path
+    browser: Browser, site: Path, tmp_path: Path
 ) -> None:
     config = site / "site.yaml"
     config.write_text(SITE_YAML.replace("theme: local", "theme: nonexistent"))
@@ -266,7 +238,8 @@ def test_overlay_on_first_failing_build_then_site_appears(
         tab = context.new_page()
         tab.set_default_timeout(TIMEOUT * 1000)
         tab.goto(f"http://127.0.0.1:{srv.port}/")
-        assert "theme" in tab.wait_for_selector("#__scholarpage-overlay").inner_text()
+        overlay = tab.wait_for_selector("#__scholarpage-overlay")
+        assert overlay is not None and "theme" in overlay.inner_text()
         save(config, SITE_YAML)
         tab.wait_for_selector("#__scholarpage-overlay", state="detached")
         tab.wait_for_function("() => document.body.innerText.includes('A First Paper')")
@@ -379,11 +352,12 @@ def test_incremental_build_rewrites_only_changed_files(
     site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import generator.build as build_module
+    from generator.bibtex import read_papers as real  # what generator.build calls
+    from generator.model import Paper
 
     parses: list[int] = []
-    real = build_module.read_papers
 
-    def counting(*args: Any, **kwargs: Any) -> Any:
+    def counting(*args: Any, **kwargs: Any) -> tuple[Paper, ...]:
         parses.append(1)
         return real(*args, **kwargs)
 
@@ -485,10 +459,7 @@ def test_editor_side_files_are_ignored(tmp_path: Path, name: str, kept: bool) ->
 
 def test_repo_example_site_serves_copy(tmp_path: Path) -> None:
     """The example site (this repository) builds incrementally into a serve-style folder."""
-    example = tmp_path / "example"
-    example.mkdir()
-    shutil.copy(REPO / "site.yaml", example / "site.yaml")
-    shutil.copytree(REPO / "content", example / "content")
+    example = copy_example_site(tmp_path / "example")
     out = tmp_path / "out"
     result = build_site(example, output=out, cache=BuildCache(), incremental=True)
     assert result.papers > 0 and (out / "index.html").is_file()
@@ -496,7 +467,7 @@ def test_repo_example_site_serves_copy(tmp_path: Path) -> None:
 
 @pytest.mark.browser
 def test_paper_edit_morphs_the_page_and_keeps_the_search(
-    page: Any, server: Server, site: Path
+    page: Page, server: Server, site: Path
 ) -> None:
     page.fill("input[name=q]", "pipelines")
     page.wait_for_function("() => document.querySelector('[data-key=second2025]').hidden")
@@ -511,7 +482,7 @@ def test_paper_edit_morphs_the_page_and_keeps_the_search(
 
 @pytest.mark.browser
 def test_page_not_changed_by_a_build_is_not_fetched(
-    browser: Any, server: Server, site: Path
+    browser: Browser, server: Server, site: Path
 ) -> None:
     context = browser.new_context()
     try:

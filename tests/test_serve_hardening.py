@@ -40,6 +40,9 @@ import sys
 from pathlib import Path
 from generator.serve import ServeLimits, serve_site
 
+# real builds and server processes: several seconds each (see pyproject's markers)
+pytestmark = pytest.mark.slow
+
 def report(event):
     if event.kind == "serving":
         print(f"Serving {sys.argv[1]} at {event.url}", flush=True)

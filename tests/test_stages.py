@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import posixpath
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -30,9 +29,7 @@ from generator.model import BadgeSpec, BibSource, Output, Paper
 from generator.output import MARKER, write_site
 from generator.profile import read_profile
 from generator.urls import absolute, link_target, relative, safe_url
-
-SiteFactory = Callable[..., Path]
-
+from tests.conftest import SiteFactory
 
 # --- config -------------------------------------------------------------------------------
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ import pytest
 from generator.build import build_site
 from generator.errors import ScholarpageError
 from generator.render import without_fields
-from tests.conftest import REPO
+from tests.conftest import REPO, SiteFactory
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "sites"
 EPOCH = {"SOURCE_DATE_EPOCH": "1795824000"}  # 2026-11-28
@@ -141,9 +140,6 @@ def test_theme_flag_overrides_site_yaml(tmp_path: Path) -> None:
     out = build(FIXTURES / "override", tmp_path / "_site", theme="classic")
     html = (out / "index.html").read_text(encoding="utf-8")
     assert 'class="pub-groups"' in html and "override-banner" in html
-
-
-SiteFactory = Callable[..., Path]
 
 
 def test_bad_theme_option_value_is_located(make_site: SiteFactory, tmp_path: Path) -> None:

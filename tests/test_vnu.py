@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from generator.build import build_site
-from tests.conftest import REPO
+from tests.conftest import REPO, copy_example_site
 from tests.test_seo import BASE_URL, write_seo_site
 
 JAR_CANDIDATES = (
@@ -41,12 +41,10 @@ def vnu_command() -> list[str]:
     return [java, "-jar", str(jar)]
 
 
+@pytest.mark.slow
 def test_output_passes_the_nu_html_checker(tmp_path: Path) -> None:
     command = vnu_command()
-    example = tmp_path / "example"
-    example.mkdir()
-    shutil.copy(REPO / "site.yaml", example / "site.yaml")
-    shutil.copytree(REPO / "content", example / "content")
+    example = copy_example_site(tmp_path / "example")
     fixture = write_seo_site(tmp_path / "fixture")
     outputs: list[Path] = []
     for site, theme in ((example, "scholar"), (fixture, "scholar"), (fixture, "classic")):

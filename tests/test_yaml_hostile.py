@@ -28,6 +28,9 @@ from generator.errors import ScholarpageError
 from generator.yamlfile import ALIAS_BUDGET, MAX_DEPTH, parse_yaml, read_yaml
 from tests.conftest import REPO
 
+# real builds and server processes: several seconds each (see pyproject's markers)
+pytestmark = pytest.mark.slow
+
 SiteFactory = Callable[..., Path]
 HANG = 20  # seconds: a build that takes longer is wedged (each answers in well under one)
 EPOCH = {"SOURCE_DATE_EPOCH": "1795824000"}
