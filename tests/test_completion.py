@@ -158,6 +158,7 @@ TAB_CASES = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
 def test_tab_completes_in_each_shell(shell: str, tmp_path: Path, workdir: Path) -> None:
     pane = start_shell(shell, tmp_path, workdir)

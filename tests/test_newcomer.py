@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from generator import __version__
-from tests.conftest import REPO, write_site
+from tests.conftest import REPO, assert_user_error, git, write_site
 
 NEWCOMER_ORDER = ["init", "serve", "build", "deploy", "import", "migrate", "completion"]
 
@@ -34,10 +34,7 @@ def run(
 
 
 def user_error(result: subprocess.CompletedProcess[str], *fragments: str) -> str:
-    assert result.returncode == 1, (result.stdout, result.stderr)
-    assert "Traceback" not in result.stderr
-    for fragment in fragments:
-        assert fragment in result.stderr, (fragment, result.stderr)
+    assert_user_error(result, *fragments)
     return result.stderr
 
 
@@ -201,28 +198,6 @@ def test_person_description_has_single_spaces_where_the_reader_sees_them(tmp_pat
 # --- deploy --------------------------------------------------------------------------------------
 
 
-def git(cwd: Path, env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(
-        ["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=True, timeout=60
-    )
-    return done.stdout.strip()
-
-
-@pytest.fixture
-def git_env(tmp_path: Path) -> dict[str, str]:
-    home = tmp_path / "home"
-    home.mkdir()
-    (home / ".gitconfig").write_text("[user]\n\tname = Ada\n\temail = ada@example.org\n")
-    return {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(home),
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_CONFIG_GLOBAL": str(home / ".gitconfig"),
-        "GIT_CEILING_DIRECTORIES": str(tmp_path),
-        "LC_ALL": "C.UTF-8",
-    }
-
-
 def site_repo(tmp_path: Path, env: dict[str, str]) -> Path:
     """A site made by `init`, committed on main, with base_url set: what a newcomer deploys."""
     site = tmp_path / "my-site"
@@ -236,6 +211,8 @@ def site_repo(tmp_path: Path, env: dict[str, str]) -> Path:
         encoding="utf-8",
     )
     git(site, env, "init", "-q", "-b", "main")
+    git(site, env, "config", "user.name", "Ada Example")
+    git(site, env, "config", "user.email", "ada@example.org")
     git(site, env, "add", "-A")
     git(site, env, "commit", "-q", "-m", "My site")
     return site

@@ -96,6 +96,7 @@ def test_init_pins_the_version_that_wrote_it(tmp_path: Path) -> None:
             assert VERSION_PLACEHOLDER not in path.read_bytes(), path
 
 
+@pytest.mark.slow
 def test_the_build_job_runs_as_written_in_a_site_made_by_init(tmp_path: Path) -> None:
     """Every `run:` step of the build job, in order, through bash as on GitHub's runner
     (`bash -e {0}`), with the expressions GitHub would fill in replaced by what configure-pages
