@@ -66,6 +66,8 @@ def test_the_project_has_ci_and_release_workflows() -> None:
     runs = "\n".join(s.get("run", "") for s in release["jobs"]["dist"]["steps"])
     for command in ("python -m build", "twine check", "scholarpage init", "scholarpage build"):
         assert command in runs, command
+    # the release checks that the workflow its init writes pins the release itself
+    assert 'SCHOLARPAGE: scholarpage==${GITHUB_REF_NAME#v}" mysite/.github/workflows/' in runs
 
 
 @pytest.mark.parametrize("name", ["ci.yml", "release.yml", "init: pages.yml"])
