@@ -14,6 +14,7 @@ files; any other value (a URL, a message) offers nothing.
 from __future__ import annotations
 
 import argparse
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -231,8 +232,8 @@ def _zsh_action(arg: Arg) -> str:
         return "_files -/"
     if arg.kind == "file":
         return "_files"
-    if arg.kind == "choice":
-        return "(" + " ".join(arg.choices) + ")"
+    if arg.kind == "choice":  # a word list: blanks, parentheses and quotes escaped
+        return "(" + " ".join(re.sub(r"([\s()\\:'\"`$])", r"\\\1", c) for c in arg.choices) + ")"
     return " "
 
 
