@@ -32,6 +32,7 @@ lock no one holds, which a later save removes.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -59,8 +60,6 @@ _KEY_HEX = 64
 # MAC covers the very bytes of the items; still one JSON document for a curious reader.
 _HEAD = re.compile(rb'\{"fingerprint":"([0-9a-f]{64})","mac":"([0-9a-f]{64})","items":')
 _TEMP = re.compile(r"\.tmp-[a-z0-9_]+\.json")
-# The modules whose code decides what is cached: a change to any of them empties the tables.
-_CODE_FILES = ("bibtex.py", "latex.py", "model.py", "cache.py")
 _TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
     "# This folder is a cache written by scholarpage; it can be deleted at any time.\n"
@@ -71,14 +70,23 @@ def fingerprint(*parts: str) -> str:
     """Hash of the program version, the code that computes cached values, and `parts`."""
     digest = hashlib.sha256()
     digest.update(f"{FORMAT}\0{__version__}\0{pybtex.__version__}\0".encode())
-    here = Path(__file__).resolve().parent
-    for name in _CODE_FILES:
-        try:
-            digest.update((here / name).read_bytes())
-        except OSError:
-            digest.update(name.encode())
+    digest.update(_code_digest().encode())
     for part in parts:
         digest.update(b"\0" + part.encode())
+    return digest.hexdigest()
+
+
+@functools.cache
+def _code_digest() -> str:
+    """Hash of every module of the package: the code that computes cached values is spread over
+    several (and moves between them), so any change to the program empties the tables; a listed
+    few would silently miss a module that was split or renamed. Code does not change while a
+    process runs, hence computed once."""
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes())
     return digest.hexdigest()
 
 

@@ -415,3 +415,32 @@ def test_random_corruption_gives_the_clean_output(primed: Primed, seed: int) -> 
             other = BLOCKS if name == LATEX else LATEX
             (primed.cache / other).write_bytes(_mutations(primed.files[other], rng))
         primed.assert_clean()
+
+
+def test_a_change_to_any_module_empties_the_tables(tmp_path: Path) -> None:
+    """The cached values depend on code spread over several modules (the LaTeX package, the
+    BibTeX reader, the model): changing any of them, or adding one, must change the
+    fingerprint, or a rebuild would show what the old code computed."""
+    import shutil
+    import subprocess
+    import sys
+
+    package = Path(__file__).resolve().parents[1] / "generator"
+    copy = tmp_path / "generator"
+    shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    probe = [sys.executable, "-c", "from generator.cache import fingerprint; print(fingerprint())"]
+
+    def current() -> str:
+        env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+        run = subprocess.run(
+            probe, capture_output=True, text=True, env=env, cwd=tmp_path, check=True
+        )
+        return run.stdout.strip()
+
+    seen = [current()]
+    for rel in ("latex/text.py", "model.py", "new_module.py"):
+        target = copy / rel
+        with target.open("a", encoding="utf-8") as handle:
+            handle.write("\n# changed\n")
+        seen.append(current())
+    assert len(set(seen)) == len(seen), seen
