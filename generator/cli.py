@@ -4,6 +4,7 @@ prints or exits."""
 from __future__ import annotations
 
 import argparse
+import shlex
 import signal
 import sys
 from collections.abc import Sequence
@@ -26,13 +27,17 @@ NO_BASE_URL_NOTE = (
 )
 
 
-SITE_DIR: dict[str, Any] = {
-    "nargs": "?",
-    "default": ".",
-    "type": Path,
-    "metavar": "SITE_DIR",
-    "help": "the site folder, with site.yaml (default: the current folder)",
-}
+def _site_dir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "site_dir",
+        nargs="?",
+        default=".",
+        type=Path,
+        metavar="SITE_DIR",
+        help="the site folder, with site.yaml (default: the current folder)",
+    )
+
+
 GLOBAL_FLAGS_TITLE = "global options (before or after the command)"
 
 
@@ -72,20 +77,20 @@ def _parser() -> argparse.ArgumentParser:
     init.add_argument("directory", type=Path, metavar="DIR", help="the folder to create")
 
     serve = command("serve", "preview on 127.0.0.1, rebuild and reload on save")
-    serve.add_argument("site_dir", **SITE_DIR)
+    _site_dir(serve)
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port to listen on (8000)")
     serve.add_argument("--open", action="store_true", help="open the site in a web browser")
 
     build = command("build", "build the site into _site/ (or -o DIR)")
-    build.add_argument("site_dir", **SITE_DIR)
+    _site_dir(build)
     build.add_argument("-o", "--output", type=Path, metavar="OUT", help="output folder")
     build.add_argument("--base-url", metavar="URL", help="override base_url from site.yaml")
     build.add_argument("--theme", metavar="NAME", help="override the theme from site.yaml")
     build.add_argument("--strict", action="store_true", help="treat warnings as errors")
 
     deploy = command("deploy", "build --strict, commit to gh-pages and push it")
-    deploy.add_argument("site_dir", **SITE_DIR)
+    _site_dir(deploy)
     deploy.add_argument("--remote", default="origin", help="remote to push to (origin)")
     deploy.add_argument("--branch", default="gh-pages", help="branch to publish to (gh-pages)")
     deploy.add_argument("-m", "--message", metavar="M", help="commit message")
@@ -176,7 +181,10 @@ def _cmd_init(args: argparse.Namespace) -> int:
         for path in created:
             if args.verbose:
                 print(f"  created {path}")
-        print(f"Created a new site in {args.directory}. Next: scholarpage build {args.directory}")
+        print(
+            f"Created a new site in {args.directory}. Next: cd {shlex.quote(str(args.directory))}"
+            " && scholarpage serve (a preview that follows your edits)"
+        )
     return EXIT_OK
 
 

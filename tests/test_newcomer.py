@@ -67,6 +67,7 @@ def test_quiet_after_the_command_silences_and_verbose_before_is_kept(tmp_path: P
     verbose = run("-v", "init", tmp_path / "new")
     assert verbose.returncode == 0, verbose.stderr
     assert "created" in verbose.stdout and "site.yaml" in verbose.stdout
+    assert f"Next: cd {tmp_path / 'new'} && scholarpage serve" in verbose.stdout  # what to do now
     again = run("init", tmp_path / "new2", "--verbose")
     assert "created" in again.stdout
 
