@@ -30,6 +30,9 @@ from generator.output import (
 )
 from tests.conftest import REPO, write_site
 
+# real builds and server processes: several seconds each (see pyproject's markers)
+pytestmark = pytest.mark.slow
+
 PAPERS = 2000
 HANG = 600.0  # seconds: only to stop a hung build, never a measure of speed
 SOURCES = {"site.yaml", "content", CACHE_DIR_NAME}
@@ -263,8 +266,6 @@ import os, signal, sys
 from pathlib import Path
 from generator.output import claim_folder, staging_prefix
 
-# real builds and server processes: several seconds each (see pyproject's markers)
-pytestmark = pytest.mark.slow
 out = Path(sys.argv[1])
 claimed = claim_folder(out.parent, staging_prefix(out))
 (claimed.path / "site" / "papers").mkdir(parents=True)
