@@ -9,12 +9,15 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from generator import __version__
 from generator.completion import SHELLS, completion_script
 from generator.errors import Problem, ScholarpageError
 from generator.seo import SITEMAP
+
+if TYPE_CHECKING:
+    from generator.importers import ImportReport
 
 EXIT_OK = 0
 EXIT_CONTENT = 1
@@ -103,9 +106,49 @@ def _parser() -> argparse.ArgumentParser:
         "content/ or no .scholarpage marker): its files are replaced, its history is kept",
     )
 
+    _global_flags(_import_parser(sub), after_command=True)
+
     completion = command("completion", "print a shell completion script (bash, zsh, fish)")
     completion.add_argument("shell", choices=SHELLS, metavar="SHELL", help="bash, zsh or fish")
     return parser
+
+
+def _import_parser(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> argparse.ArgumentParser:
+    from generator.importers import SOURCES
+
+    imp = sub.add_parser(
+        "import",
+        help="add papers from arXiv, ORCID, DBLP, OpenAlex or a .bib",
+        description="Add papers to the site's BibTeX (the first bibliography in site.yaml, or "
+        "--into): deduplicated by DOI, arXiv id and title, the user's entries never changed "
+        "except their citations count. IDs: arxiv AUTHOR or ARXIV-IDS; orcid ORCID-iD; dblp "
+        "PERSON-ID (45/8290); openalex AUTHOR-ID (A5023888391); bibtex FILE-or-URL.",
+    )
+    imp.add_argument("source", choices=SOURCES, metavar="SOURCE", help=", ".join(SOURCES))
+    imp.add_argument("ids", nargs="*", metavar="ID", help="what to import (see above)")
+    imp.add_argument(
+        "--from",
+        dest="from_file",
+        type=Path,
+        metavar="FILE",
+        help="read a saved API answer or export instead of the network",
+    )
+    imp.add_argument("--into", type=Path, metavar="BIB", help="the .bib to add to")
+    imp.add_argument(
+        "--site", type=Path, default=Path("."), metavar="SITE_DIR", help="the site folder (.)"
+    )
+    imp.add_argument(
+        "--dry-run", action="store_true", help="report what would change, write nothing"
+    )
+    imp.add_argument(
+        "--api-url", metavar="URL", help="the API's base URL (a mirror; default: the public API)"
+    )
+    imp.add_argument("--limit", type=int, default=1000, help="most works to fetch (1000)")
+    imp.add_argument("--timeout", type=float, default=30.0, help="seconds per request (30)")
+    imp.add_argument("--retries", type=int, default=3, help="retries on 429/5xx/timeouts (3)")
+    return imp
 
 
 def _report(problems: Sequence[Problem], label: str) -> None:
@@ -226,11 +269,110 @@ def _cmd_completion(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+class _ProgressBar:
+    """One self-overwriting status line on a terminal (stderr), cleared when done."""
+
+    def __init__(self) -> None:
+        self.width = 0
+
+    def __call__(self, what: str, done: int, total: int | None) -> None:
+        from generator.importers.records import printable
+
+        what = printable(what, 60)
+        if total:
+            filled = int(24 * min(done, total) / total)
+            line = f"{what} [{'#' * filled}{'.' * (24 - filled)}] {done}/{total}"
+        else:
+            line = f"{what}: {done}" if done else what
+        line = line[:79]
+        sys.stderr.write("\r" + line.ljust(self.width))
+        sys.stderr.flush()
+        self.width = max(self.width, len(line))
+
+    def close(self) -> None:
+        if self.width:
+            sys.stderr.write("\r" + " " * self.width + "\r")
+            sys.stderr.flush()
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from generator.importers import ImportRequest, import_papers
+
+    request = ImportRequest(
+        source=args.source,
+        ids=tuple(args.ids),
+        from_file=args.from_file,
+        site_dir=args.site,
+        into=args.into,
+        dry_run=args.dry_run,
+        api_url=args.api_url,
+        limit=args.limit,
+        timeout=args.timeout,
+        retries=args.retries,
+    )
+    bar = _ProgressBar() if sys.stderr.isatty() and not args.quiet else None
+    try:
+        report = import_papers(request, progress=bar)
+    finally:
+        if bar is not None:
+            bar.close()
+    if args.quiet:
+        return EXIT_OK
+    try:
+        _print_import(report, verbose=args.verbose)
+    except BrokenPipeError:  # `scholarpage import ... | head`: the rest is not wanted
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    return EXIT_OK
+
+
+def _print_import(report: ImportReport, *, verbose: bool) -> None:
+    from generator.importers.records import printable
+
+    counts = (
+        f"{len(report.new)} new, {len(report.present)} already present, "
+        f"{len(report.updated)} updated, {len(report.skipped)} skipped"
+    )
+    print(f"{report.source} ({printable(report.query)}) -> {report.into}: {counts}")
+    for item in report.new:
+        print(f"  + {printable(item.key or '')}  {item.title} ({item.detail})")
+    for item in report.updated:
+        print(f"  ~ {printable(item.key or '')}  {item.title}: {item.detail}")
+    for item in report.skipped:
+        key = f"{printable(item.key)}  " if item.key else ""
+        print(f"  - {key}{item.title}: skipped, {item.detail}")
+    if verbose:
+        for item in report.present:
+            print(f"  = {printable(item.key or '')}  {item.title}: {item.detail}")
+        if report.dropped_fields:
+            fields = ", ".join(f"{name} ({n})" for name, n in report.dropped_fields)
+            print(f"  fields not carried over: {printable(fields, 500)}")
+    for note in report.notes:
+        print(f"note: {note}")
+    if report.metrics_written:
+        verb = "would be written" if report.dry_run else "written"
+        print(f"metrics {verb} to {report.profile}: {', '.join(report.metrics_written)} (OpenAlex)")
+    for kept in report.metrics_kept:
+        print(f"metrics: kept {kept}")
+    if report.metrics_manual:
+        print(f"metrics: add these lines to {report.profile or 'the profile'} yourself:")
+        print("\n".join("  " + line for line in report.metrics_manual.splitlines()))
+    if report.dry_run:
+        print("Dry run: nothing was written.")
+    elif report.backup is not None:
+        print(f"The previous version is kept as {report.backup}")
+    elif not report.written:
+        print(f"{report.into} is unchanged.")
+
+
 COMMANDS = {
     "init": _cmd_init,
     "serve": _cmd_serve,
     "build": _cmd_build,
     "deploy": _cmd_deploy,
+    "import": _cmd_import,
     "completion": _cmd_completion,
 }
 

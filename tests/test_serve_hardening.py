@@ -28,6 +28,9 @@ import pytest
 from generator.serve import EVENTS_PATH, HostPolicy, host_name, host_policy
 from tests.conftest import REPO, write_site
 
+# real builds and server processes: several seconds each (see pyproject's markers)
+pytestmark = pytest.mark.slow
+
 TIMEOUT = 15.0  # only to detect a hang (2-core CI)
 BURST = 1000  # requests
 IN_FLIGHT = 50  # at once
@@ -40,8 +43,6 @@ import sys
 from pathlib import Path
 from generator.serve import ServeLimits, serve_site
 
-# real builds and server processes: several seconds each (see pyproject's markers)
-pytestmark = pytest.mark.slow
 
 def report(event):
     if event.kind == "serving":
