@@ -4,8 +4,8 @@
 
 Default BIB: ../shared/corpus/bib/beebe_tugboat.bib (4,839 entries). Writes a throwaway site
 (site.yaml, profile.yaml, the .bib) to a temporary folder and reports, for `read_papers` alone
-and for the whole `build_site` (per-paper pages included): a cold run (no on-disk cache) and
-cached runs (the cache written by the cold run).
+and for the whole build of the `build` command (incremental.build_site, per-paper pages
+included): a cold run (no on-disk cache) and cached runs (the cache written by the cold run).
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from generator.bibtex import read_papers
-from generator.build import build_site
 from generator.cache import CACHE_DIR_NAME
 from generator.errors import Warnings
+from generator.incremental import PaperReader, build_site
 from generator.model import BibSource
 
 DEFAULT_BIB = (
@@ -64,7 +64,11 @@ def main() -> None:
         count = len(read_papers(source, (), Warnings()))
 
         def read(cache_dir: Path | None) -> None:
-            read_papers(source, (), Warnings(), cache_dir=cache_dir)
+            """As a new process would: the plain stage, or through the disk cache."""
+            if cache_dir is None:
+                read_papers(source, (), Warnings())
+            else:
+                PaperReader(cache_dir).read(source, (), Warnings())
 
         print(f"{args.bib.name}: {count} papers")
         cold_read = _timed(lambda: read(None))

@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from generator.build import build_site
+from generator.incremental import build_site  # the `build` command's build: disk cache
 
 _VOCABULARY = (
     "training distributed potential interatomic molecular dynamics scalable pipeline parallel "

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Mapping
 from pathlib import Path
 
-from generator.model import Metric, Page, Paper, Person, Profile, Site, SiteConfig
+from generator.model import Content, Metric, Page, Paper, Person, Profile, Site, SiteConfig
 
 MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -104,10 +104,12 @@ def format_date(paper: Paper, reference: dt.date) -> str:
     return f"{month} {date.day}, {date.year}"
 
 
+@functools.lru_cache(maxsize=1 << 17)
 def name_key(name: str) -> str:
     """Accent-, case- and punctuation-insensitive form of a name: "Núñez, L." -> "nunez l".
 
-    "Last, First" is turned around first, so it matches "First Last".
+    "Last, First" is turned around first, so it matches "First Last". Memoised: a site compares
+    every author of every paper, mostly the same few names, on every build.
     """
     if name.count(",") == 1:
         last, first = (part.strip() for part in name.split(","))
@@ -123,29 +125,12 @@ def owner_keys(profile: Profile) -> frozenset[str]:
     return frozenset(k for k in keys if k)
 
 
-def owner_positions(
-    paper: Paper,
-    keys: frozenset[str],
-    names: dict[str, str] | None = None,
-    previous: Mapping[str, str] | None = None,
-) -> tuple[int, ...]:
-    """Indices of the paper's authors who are the site's owner (usually none or one).
-
-    `names` collects name_key's results (name -> key), and is read first, then `previous`
-    (an earlier build's), so each author string is turned into a key once."""
-    memo: dict[str, str] = {} if names is None else names
-    earlier: Mapping[str, str] = previous or {}
-
-    def key_of(name: str) -> str:
-        key = memo.get(name)
-        if key is None:
-            key = earlier.get(name)
-            memo[name] = key = name_key(name) if key is None else key
-        return key
+def owner_positions(paper: Paper, keys: frozenset[str]) -> tuple[int, ...]:
+    """Indices of the paper's authors who are the site's owner (usually none or one)."""
 
     def forms(person: Person) -> set[str]:
         first_last = " ".join(p for p in (person.first, person.von, person.last) if p)
-        return {key_of(person.text), key_of(first_last)}
+        return {name_key(person.text), name_key(first_last)}
 
     return tuple(i for i, person in enumerate(paper.authors) if forms(person) & keys)
 
@@ -157,17 +142,14 @@ def assemble_site(
     reference_date: dt.date,
     pages: tuple[Page, ...] = (),
     files: tuple[tuple[str, Path], ...] = (),
-    names: dict[str, str] | None = None,
+    content: Content | None = None,
 ) -> Site:
-    """`names` (serve) keeps author names' matching forms between builds; it is left holding
-    this build's names only."""
+    """The site a theme renders: papers in display order with slugs and owner positions.
+    `content`: news, CV, talks, ... (generator/content.py); its content/files/ join the files
+    published as is."""
     ordered = sort_papers(papers, config.sort)
     keys = owner_keys(profile)
-    used: dict[str, str] = {}
-    owners = tuple(owner_positions(p, keys, used, names) for p in ordered)
-    if names is not None:
-        names.clear()
-        names.update(used)
+    owners = tuple(owner_positions(p, keys) for p in ordered)
     return Site(
         config=config,
         profile=profile,
@@ -178,5 +160,6 @@ def assemble_site(
         reference_date=reference_date,
         pages=tuple(sorted(pages, key=lambda p: (p.nav_order, p.title.casefold(), p.slug))),
         owner_authors=owners,
-        files=files,
+        files=tuple(sorted({**dict(files), **dict(content.files)}.items())) if content else files,
+        content=content,
     )

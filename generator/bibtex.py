@@ -11,11 +11,12 @@ biblatex `@set` entries only group other entries (which are papers themselves), 
 skipped with a warning. BibTeX reads entries anywhere, including after a `%` (which only
 comments inside an entry), so `%@book{...}` is an entry, as BibTeX and biber treat it.
 
-Parsed blocks and converted LaTeX are memoised on disk (generator.cache): each block is keyed by
-its text and the @string macros in effect, each LaTeX value by itself, so an unchanged file is
-neither parsed nor converted again, and the warnings come out the same because they are
-re-derived from the memoised results. `ReadMemo` (serve) keeps those tables in memory between
-builds, and each entry's Paper with the warnings it gave, so a one-entry edit converts one entry.
+Reading is a short composition of public steps, each a function of its inputs: read a file's
+text, split it into blocks, parse a block under the macros defined so far, turn a parsed block
+into an entry, resolve duplicates and crossrefs, convert an entry to a Paper. `read_papers`
+composes them plainly; generator.incremental composes the same steps with its memo tables
+around them (parsed blocks and converted LaTeX, on disk and in memory), so the warnings come out
+the same because they are re-derived from the memoised results.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import bisect
 import re
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,21 +35,33 @@ from pybtex.database.input.bibtex import LowLevelParser, month_names
 from pybtex.scanner import PrematureEOF, PybtexSyntaxError
 
 from generator import latex
-from generator.cache import Memo, MemoTables, content_key, fingerprint
 from generator.errors import Problem, ScholarpageError, Warnings
 from generator.model import BadgeSpec, BibSource, Paper, PaperDate, Person, Text
 from generator.sources import BIBTEX, read_input
 
 __all__ = [
     "SPECIAL_KINDS",
+    "Converter",
     "RawEntry",
-    "ReadMemo",
     "arxiv_id",
+    "block_entry",
     "category_code",
+    "convert_latex",
     "decode_bib",
+    "entry_blocks",
+    "expanded",
+    "expansion_budget",
+    "initial_macros",
+    "memoisable",
+    "parse_block",
     "parse_month",
     "read_papers",
+    "read_text",
+    "resolve_entries",
     "split_entries",
+    "to_paper",
+    "valid_block",
+    "valid_conversion",
 ]
 
 SPECIAL_KINDS = frozenset({"comment", "preamble", "string"})
@@ -126,29 +139,6 @@ _FILE_EXPANSION = 10_000_000
 _FILE_EXPANSION_RATIO = 10
 _QUOTED_PART = re.compile(r'["{}]')
 _BRACED_PART = re.compile(r"[{}]")
-_BLOCK_MEMO = "bibtex-blocks"
-_LATEX_MEMO = "latex"
-
-
-# One warning from converting an entry: (the unknown macro it reports, or None; the problem).
-_Event = tuple[str | None, Problem]
-
-
-@dataclass
-class ReadMemo:
-    """What reading BibTeX computed last time, kept between builds by serve.
-
-    `tables`: the on-disk memo tables, in memory. `papers`: per citation key, the complete
-    inputs of its Paper (entry after crossref inheritance, position, badges), the Paper, the
-    warnings converting it gave and the LaTeX values it converted; reused only when the inputs
-    compare equal, and its warnings replayed, so the result is the same as converting again.
-    One build's worth is kept.
-    """
-
-    tables: MemoTables = field(default_factory=MemoTables)
-    papers: dict[str, tuple[object, Paper, tuple[_Event, ...], tuple[str, ...]]] = field(
-        default_factory=dict
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -572,15 +562,18 @@ def _parse_name(name: str, problems: list[list[Any]], line: int) -> list[str]:
     ]
 
 
-def _parse_text(
+def parse_block(
     text: str, macros: dict[str, str], budget: int = _BLOCK_EXPANSION
 ) -> dict[str, Any]:
-    """Parse one block into a JSON-able dict; lines in it are relative to the block (1-based).
+    """Parse one block under the macros defined so far into a JSON-able dict (lines in it are
+    relative to the block, 1-based); an @string block adds its macro to `macros`.
 
-    `budget`: the most characters @string expansion may add to this block (less than the
-    per-block bound when the file's budget is nearly spent); "expanded" says what it added.
+    `budget`: what @string expansion may still add in the block's file (expansion_budget() at
+    its start, less what earlier blocks added; one block adds at most _BLOCK_EXPANSION).
+    "expanded" says what it added. The result depends on the text, the macros and, when the
+    budget cut a value, the budget (see memoisable()).
     """
-    parser = _BlockParser(text, macros, budget)
+    parser = _BlockParser(text, macros, min(budget, _BLOCK_EXPANSION))
     problems: list[list[Any]] = []
     try:
         command, key, raw_fields = parser.parse_block()
@@ -652,8 +645,8 @@ def _strings(value: Any, length: int) -> bool:
     return type(value) is list and len(value) == length and all(type(v) is str for v in value)
 
 
-def _valid_block(value: Any) -> bool:
-    """Whether a memoised block has the shape `_parse_text` gives (after a JSON round trip):
+def valid_block(value: Any) -> bool:
+    """Whether a memoised block has the shape `parse_block` gives (after a JSON round trip):
     the memo file sits in the user's folder, and anything else is parsed again."""
     optional = {"macro", "expanded"}  # a result the file's budget cut is never memoised
     if type(value) is not dict or not _BLOCK_KEYS <= value.keys() <= _BLOCK_KEYS | optional:
@@ -684,8 +677,8 @@ def _valid_block(value: Any) -> bool:
     )
 
 
-def _valid_conversion(value: Any) -> bool:
-    """Whether a memoised LaTeX conversion has the shape `_Converter.convert` stores."""
+def valid_conversion(value: Any) -> bool:
+    """Whether a memoised LaTeX conversion has the shape `convert_latex` gives."""
     if type(value) is not list or len(value) != 5:
         return False
     html, text, unknown, has_math, bare_percent = value
@@ -721,35 +714,44 @@ def _skipped_value(
     ]
 
 
-def _parse_block(
-    block: RawEntry, macros: dict[str, str], memo: Memo, state: str, budget: int
-) -> dict[str, Any]:
-    """`budget`: what @string expansion may still add in this file. A memoised result is
-    reused only when it fits what is left (then parsing again would give the same); a result
-    the file's budget cut depends on more than the key says, so it is not memoised."""
-    key = content_key(state, block.text)
-    hit = memo.get(key)
-    spent = _expanded(hit) if isinstance(hit, dict) else None
-    if isinstance(hit, dict) and spent is not None and spent <= budget:
-        if "macro" in hit:
-            macros[hit["macro"][0]] = hit["macro"][1]
-        return hit
-    if budget >= _BLOCK_EXPANSION:
-        result = _parse_text(block.text, macros)
-    else:
-        result = _parse_text(block.text, macros, budget)
-    if budget >= _BLOCK_EXPANSION or "budget_cut" not in result:
-        memo.put(key, result)
-    return result
+def expansion_budget(text: str) -> int:
+    """What @string expansion may add in one file, whose text is `text` (BibTeX's pools)."""
+    return max(_FILE_EXPANSION, _FILE_EXPANSION_RATIO * len(text))
 
 
-def _expanded(result: dict[str, Any]) -> int | None:
-    """What @string expansion added to a parsed block; None when the memo holds junk."""
+def expanded(result: dict[str, Any]) -> int | None:
+    """What @string expansion added to a parsed block; None when `result` holds junk (a
+    memoised value)."""
     spent = result.get("expanded", 0)
     return spent if type(spent) is int and spent >= 0 else None
 
 
+def memoisable(result: dict[str, Any], budget: int) -> bool:
+    """Whether parse_block's `result` under `budget` depends on the text and macros only: it
+    does unless a file's budget smaller than one block's bound cut a value."""
+    return budget >= _BLOCK_EXPANSION or "budget_cut" not in result
+
+
 # --- reading files ----------------------------------------------------------------------------
+
+
+def initial_macros() -> dict[str, str]:
+    """The @string macros every bibliography starts with: the month names."""
+    return dict(month_names)
+
+
+def read_text(source: BibSource) -> str:
+    """A .bib file's text, read within the size limit and decoded (see decode_bib); a missing
+    or unreadable file is a located error."""
+    data = read_input(
+        source.path, BIBTEX, missing="fix the path under `bibliography:` in site.yaml"
+    )
+    return decode_bib(data, source.path, source.encoding)
+
+
+def entry_blocks(text: str) -> Iterator[RawEntry]:
+    """The blocks to parse: split_entries without @comment, whose body BibTeX never reads."""
+    return (block for block in split_entries(text) if block.kind != "comment")
 
 
 def _relative_problem(text: str, block_line: int) -> str:
@@ -757,66 +759,45 @@ def _relative_problem(text: str, block_line: int) -> str:
     return re.sub(r"line \+(\d+)", lambda m: f"line {block_line + int(m.group(1)) - 1}", text)
 
 
-def _read_file(
-    source: BibSource,
-    macros: dict[str, str],
-    state: str,
-    memo: Memo,
-    warnings: Warnings,
-) -> tuple[list[_Entry], str]:
-    """Entries of one file, in order (duplicates still in); returns the new macro state."""
-    data = read_input(
-        source.path, BIBTEX, missing="fix the path under `bibliography:` in site.yaml"
-    )
-    text = decode_bib(data, source.path, source.encoding)
-    path = source.path
-    entries: list[_Entry] = []
-    budget = max(_FILE_EXPANSION, _FILE_EXPANSION_RATIO * len(text))
-    for block in split_entries(text):
-        if block.kind == "comment":
-            continue
-        if block.repaired:
-            warnings.warn(
-                f"unbalanced braces in @{block.kind}: closed at the end of the open field's line",
-                file=path,
-                line=block.line,
-                hint="check that every { has a matching }",
-            )
-        result = _parse_block(block, macros, memo, state, budget)
-        budget -= _expanded(result) or 0
-        if "macro" in result:
-            # every later block depends on the macros defined so far
-            state = content_key(state, block.text)
-        for rel_line, message, hint in result["problems"]:
-            warnings.warn(
-                _relative_problem(message, block.line),
-                file=path,
-                line=block.line + rel_line - 1,
-                hint=hint,
-            )
-        kind = str(result["type"]).lower()
-        if kind in SPECIAL_KINDS:
-            continue
-        if not kind:
-            warnings.warn(
-                f"@{block.kind} could not be read: entry skipped",
-                file=path,
-                line=block.line,
-                hint="fix the syntax of this entry",
-            )
-            continue
-        entries.append(
-            _Entry(
-                kind,
-                result["key"],
-                dict(result["fields"]),
-                {k: list(v) for k, v in result["persons"].items()},
-                block.line,
-                block.text,
-                path,
-            )
+def block_entry(
+    block: RawEntry, result: dict[str, Any], path: Path, warnings: Warnings
+) -> _Entry | None:
+    """What one parsed block (parse_block's `result`) gives: its warnings at their file lines,
+    and the entry, or None for @string/@preamble and for a block that could not be read."""
+    if block.repaired:
+        warnings.warn(
+            f"unbalanced braces in @{block.kind}: closed at the end of the open field's line",
+            file=path,
+            line=block.line,
+            hint="check that every { has a matching }",
         )
-    return entries, state
+    for rel_line, message, hint in result["problems"]:
+        warnings.warn(
+            _relative_problem(message, block.line),
+            file=path,
+            line=block.line + rel_line - 1,
+            hint=hint,
+        )
+    kind = str(result["type"]).lower()
+    if kind in SPECIAL_KINDS:
+        return None
+    if not kind:
+        warnings.warn(
+            f"@{block.kind} could not be read: entry skipped",
+            file=path,
+            line=block.line,
+            hint="fix the syntax of this entry",
+        )
+        return None
+    return _Entry(
+        kind,
+        result["key"],
+        dict(result["fields"]),
+        {k: list(v) for k, v in result["persons"].items()},
+        block.line,
+        block.text,
+        path,
+    )
 
 
 def _generated_key(entry: _Entry, taken: set[str], tried: dict[str, int]) -> str:
@@ -1080,92 +1061,44 @@ def _cycle_chain(
     return " -> ".join(names + [name.lower() for name in tail]), link[closing]
 
 
+def resolve_entries(entries: list[_Entry], warnings: Warnings) -> dict[str, _Entry]:
+    """The entries that become papers, by key: duplicates and @set skipped, keyless ones keyed,
+    crossref/xref fields inherited."""
+    merged = _merge(entries, warnings)
+    _inherit(merged, warnings)
+    return merged
+
+
 def read_papers(
-    sources: tuple[BibSource, ...],
-    badges: tuple[BadgeSpec, ...],
-    warnings: Warnings,
-    *,
-    cache_dir: Path | None = None,
-    memo: ReadMemo | None = None,
+    sources: tuple[BibSource, ...], badges: tuple[BadgeSpec, ...], warnings: Warnings
 ) -> tuple[Paper, ...]:
     """Parse every listed .bib file, in order (@string macros carry over), into Papers.
 
-    `cache_dir` holds the on-disk memo tables (None: no disk cache); `memo` keeps results in
-    memory between calls (serve).
+    Every file is read before stopping, so one error lists each missing or undecodable file.
     """
-    print_ = fingerprint()
-    kept = memo.tables if memo is not None else None
-    blocks = Memo(cache_dir, _BLOCK_MEMO, print_, kept, valid=_valid_block)
-    conversions = Memo(cache_dir, _LATEX_MEMO, print_, kept, valid=_valid_conversion)
-    macros: dict[str, str] = dict(month_names)
-    state = print_
+    macros = initial_macros()
     entries: list[_Entry] = []
     problems: list[Problem] = []
     for source in sources:
         try:
-            file_entries, state = _read_file(source, macros, state, blocks, warnings)
-        except FileNotFoundError:
-            problems.append(
-                Problem(
-                    "BibTeX file not found",
-                    source.path,
-                    hint="fix the path under `bibliography:` in site.yaml",
-                )
-            )
-            continue
+            text = read_text(source)
         except ScholarpageError as error:
             problems.extend(error.problems)
             continue
-        entries.extend(file_entries)
+        budget = expansion_budget(text)
+        for block in entry_blocks(text):
+            result = parse_block(block.text, macros, budget)
+            budget -= expanded(result) or 0
+            entry = block_entry(block, result, source.path, warnings)
+            if entry is not None:
+                entries.append(entry)
     if problems:
         raise ScholarpageError(tuple(problems))
-    merged = _merge(entries, warnings)
-    _inherit(merged, warnings)
-    convert = _Converter(warnings, conversions)
-    if memo is None:
-        papers = tuple(
-            _to_paper(key, entry, index, badges, convert)
-            for index, (key, entry) in enumerate(merged.items())
-        )
-    else:
-        papers = _to_papers_memoised(merged, badges, convert, memo)
-    blocks.save()
-    conversions.save()
-    return papers
-
-
-def _to_papers_memoised(
-    merged: dict[str, _Entry], badges: tuple[BadgeSpec, ...], convert: _Converter, memo: ReadMemo
-) -> tuple[Paper, ...]:
-    papers: list[Paper] = []
-    fresh: dict[str, tuple[object, Paper, tuple[_Event, ...], tuple[str, ...]]] = {}
-    for index, (key, entry) in enumerate(merged.items()):
-        inputs = (
-            entry.kind,
-            entry.fields,
-            entry.persons,
-            entry.line,
-            entry.text,
-            entry.path,
-            index,
-            badges,
-        )
-        hit = memo.papers.get(key)
-        if hit is not None and hit[0] == inputs:
-            _, paper, events, values = hit
-            for macro, problem in events:
-                convert.emit(problem, macro)
-            for value in values:
-                convert.memo.keep(value)
-        else:
-            convert.events, convert.values = [], []
-            paper = _to_paper(key, entry, index, badges, convert)
-            events, values = tuple(convert.events), tuple(convert.values)
-            convert.events = convert.values = None
-        fresh[key] = (inputs, paper, events, values)
-        papers.append(paper)
-    memo.papers = fresh
-    return tuple(papers)
+    convert = Converter(warnings)
+    return tuple(
+        to_paper(key, entry, index, badges, convert)
+        for index, (key, entry) in enumerate(resolve_entries(entries, warnings).items())
+    )
 
 
 # --- fields to Paper --------------------------------------------------------------------------
@@ -1250,22 +1183,23 @@ def arxiv_id(fields: dict[str, str]) -> str | None:
     return None
 
 
-class _Converter:
-    """Runs every shown field through the one LaTeX converter (memoised on disk) and reports
-    what it could not do; unknown macros are reported once per build."""
+def convert_latex(value: str) -> list[Any]:
+    """One field value through the LaTeX converter, as JSON: [html, text, unknown macros,
+    has math, bare percent] (the form the disk cache stores)."""
+    r = latex.convert(value)
+    return [r.html, r.text, list(r.unknown_macros), r.has_math, r.bare_percent]
 
-    def __init__(self, warnings: Warnings, memo: Memo) -> None:
+
+class Converter:
+    """Runs every shown field through the one LaTeX converter and reports what it could not
+    do; unknown macros are reported once per build."""
+
+    def __init__(self, warnings: Warnings) -> None:
         self.warnings = warnings
-        self.memo = memo
         self.seen_macros: set[str] = set()
-        # while converting one entry for ReadMemo: what it reported and which values it read
-        self.events: list[_Event] | None = None
-        self.values: list[str] | None = None
 
     def emit(self, problem: Problem, macro: str | None = None) -> None:
         """Report `problem`; an unknown macro's only the first time in this build."""
-        if self.events is not None:
-            self.events.append((macro, problem))
         if macro is not None:
             if macro in self.seen_macros:
                 return
@@ -1276,15 +1210,8 @@ class _Converter:
         self.emit(Problem(message, file, line, None, hint))
 
     def convert(self, value: str) -> list[Any]:
-        if self.values is not None:
-            self.values.append(value)
-        hit = self.memo.get(value)
-        if isinstance(hit, list) and len(hit) == 5:
-            return hit
-        r = latex.convert(value)
-        out = [r.html, r.text, list(r.unknown_macros), r.has_math, r.bare_percent]
-        self.memo.put(value, out)
-        return out
+        """convert_latex's result for `value` (the one place a memo may stand in)."""
+        return convert_latex(value)
 
     def text(self, value: str, where: Path, line: int, field: str) -> tuple[Text, bool]:
         html, text, unknown, has_math, bare_percent = self.convert(value)
@@ -1328,13 +1255,14 @@ def _is_others(parts: list[str]) -> bool:
     return not parts[0] and not parts[1] and not parts[3] and parts[2].lower() == "others"
 
 
-def _to_paper(
+def to_paper(
     key: str,
     entry: _Entry,
     index: int,
     badges: tuple[BadgeSpec, ...],
-    convert: _Converter,
+    convert: Converter,
 ) -> Paper:
+    """One resolved entry as a Paper, `index` its position; warnings go through `convert`."""
     fields = entry.fields
     path = entry.path
     line = entry.line

@@ -157,7 +157,7 @@ def _report(problems: Sequence[Problem], label: str) -> None:
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
-    from generator.build import build_site
+    from generator.incremental import build_site
 
     result = build_site(
         args.site_dir,

@@ -48,9 +48,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from generator.build import build_site
 from generator.config import load_config
 from generator.errors import Problem, ScholarpageError, Warnings
+from generator.incremental import build_site
 from generator.output import MARKER, MARKER_TEXT
 
 __all__ = ["DeployResult", "check_deploy_options", "deploy_site"]

@@ -70,7 +70,8 @@ def check_output_dir(out_dir: Path, site_dir: Path) -> None:
         )
 
 
-def _safe_relpath(path: str) -> PurePosixPath:
+def safe_relpath(path: str) -> PurePosixPath:
+    """The output path as a relative path inside the output folder, or a refusal."""
     rel = PurePosixPath(path)
     if rel.is_absolute() or ".." in rel.parts or not rel.parts:
         raise ScholarpageError.single(f"refusing to write outside the output folder: {path!r}")
@@ -285,7 +286,7 @@ def write_site(outputs: tuple[Output, ...], out_dir: Path, site_dir: Path) -> No
     check_output_dir(out_dir, site_dir)
     seen: set[str] = set()
     for output in outputs:
-        key = str(_safe_relpath(output.path)).lower()
+        key = str(safe_relpath(output.path)).lower()
         if key in seen:
             raise ScholarpageError.single(
                 f"two pages would be written to the same file: {output.path}",
@@ -301,7 +302,7 @@ def write_site(outputs: tuple[Output, ...], out_dir: Path, site_dir: Path) -> No
             new, old = claimed.path / _NEW, claimed.path / _OLD
             new.mkdir()
             for output in outputs:
-                target = new / _safe_relpath(output.path)
+                target = new / safe_relpath(output.path)
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(output.content)
             (new / MARKER).write_bytes(MARKER_TEXT)
@@ -315,79 +316,3 @@ def write_site(outputs: tuple[Output, ...], out_dir: Path, site_dir: Path) -> No
         raise ScholarpageError.single(
             f"cannot write the site: {exc.strerror or exc}", file=Path(exc.filename or out_dir)
         ) from None
-
-
-def sync_site(
-    outputs: tuple[Output, ...],
-    out_dir: Path,
-    site_dir: Path,
-    written: dict[str, bytes] | None = None,
-) -> tuple[str, ...]:
-    """Update `out_dir` in place to hold exactly `outputs`; return the paths that changed.
-
-    Used by serve, which keeps serving the folder while it rebuilds: only files whose bytes
-    differ are replaced (each atomically), files no longer produced are deleted, and deleting
-    happens only in a folder that carries our marker, so a user's files are never touched.
-    `written` (path -> the bytes the previous calls wrote, updated here) spares re-reading
-    unchanged files from disk; memory is cheap next to a live preview's latency.
-    """
-    check_output_dir(out_dir, site_dir)
-    root = str(out_dir.resolve())
-    wanted: dict[str, bytes] = {}
-    for output in outputs:
-        rel = str(_safe_relpath(output.path))
-        if rel in wanted or rel == MARKER:
-            raise ScholarpageError.single(
-                f"two pages would be written to the same file: {output.path}",
-                hint="two entries have keys that give the same path; rename one",
-            )
-        wanted[rel] = output.content
-    known = written if written is not None else {}
-    # what we wrote last time is all the folder holds (it is private to serve), else look
-    stale = set(known) - set(wanted) if known else None
-    changed: list[str] = []
-    try:
-        os.makedirs(root, exist_ok=True)
-        marker = os.path.join(root, MARKER)
-        if not os.path.isfile(marker):
-            Path(marker).write_bytes(MARKER_TEXT)
-        for rel, content in wanted.items():
-            if known.get(rel) is content:  # the very bytes written before (a memoized page)
-                continue
-            target = os.path.join(root, rel)
-            try:
-                size = os.lstat(target).st_size
-            except OSError:
-                size = -1
-            if size == len(content) and (
-                known[rel] == content if rel in known else Path(target).read_bytes() == content
-            ):
-                known[rel] = content
-                continue
-            os.makedirs(os.path.dirname(target), exist_ok=True)
-            temp = os.path.join(os.path.dirname(target), f".{os.path.basename(target)}.tmp")
-            Path(temp).write_bytes(content)
-            os.replace(temp, target)
-            known[rel] = content
-            changed.append(rel)
-        if stale is None:
-            stale = set()
-            for folder, _dirs, files in os.walk(root):
-                prefix = folder[len(root) + 1 :].replace(os.sep, "/")
-                stale.update(f"{prefix}/{n}" if prefix else n for n in files)
-            stale -= {*wanted, MARKER}
-        for rel in sorted(stale):
-            target = os.path.join(root, rel)
-            if os.path.lexists(target):
-                os.unlink(target)
-                changed.append(rel)
-            known.pop(rel, None)
-            folder = os.path.dirname(target)
-            while folder != root and not os.listdir(folder):
-                os.rmdir(folder)
-                folder = os.path.dirname(folder)
-    except OSError as exc:
-        raise ScholarpageError.single(
-            f"cannot write the site: {exc.strerror or exc}", file=Path(exc.filename or out_dir)
-        ) from None
-    return tuple(changed)

@@ -2,173 +2,36 @@
 
 Templates get a declared context of plain values and Markup (documented for theme authors), never
 the internal dataclasses, so internals can change without breaking themes.
+
+Rendering is a list of jobs: the context every page shares is built once (site_context, from
+each paper's paper_context), page_jobs() lists one PageJob per page, render_page() renders one,
+and render_site() loops. generator.incremental composes the same steps with its memos.
 """
 
 from __future__ import annotations
 
-import hashlib
 import posixpath
 import re
 import traceback
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from dataclasses import field as _field
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
 import jinja2
-import jinja2.meta
-import jinja2.nodes
-import jinja2.runtime
 from markupsafe import Markup
 
-from generator import __version__, seo
+from generator import __version__, content, seo
 from generator.assemble import format_date
+from generator.cvpdf import cv_pdf_outputs
 from generator.errors import ScholarpageError, Warnings
 from generator.model import Output, Page, Paper, Site
-from generator.sources import PHOTO, PUBLISHED, TEMPLATE, Refusal, publishable, read_input
+from generator.sources import PHOTO, PUBLISHED, Refusal, publishable, read_input
 from generator.theme import Theme, ThemeEnvironment
 from generator.urls import absolute, link_target, relative
 
 INDEX = "index.html"
-
-
-@dataclass
-class RenderMemo:
-    """What rendering computed last time, kept between builds by serve so a one-paper edit
-    re-renders only the pages whose inputs changed.
-
-    Every entry is stored with the complete inputs it was computed from and reused only when
-    they compare equal (values, not hashes or mtimes), so a stale page is never served. One
-    entry per paper / output path: memory stays one build's worth.
-    """
-
-    stamp: str = ""  # digest of every template file (paths and bytes) the entries were made with
-    uses: dict[str, frozenset[str] | None] = _field(default_factory=dict)
-    contexts: dict[str, tuple[object, dict[str, Any]]] = _field(default_factory=dict)
-    heads: dict[str, tuple[object, dict[str, Any]]] = _field(default_factory=dict)
-    pages: dict[str, tuple[object, bytes]] = _field(default_factory=dict)
-    # included partials (a paper card): output by the complete inputs it read
-    fragments: dict[object, str] = _field(default_factory=dict)
-    pure: dict[str, bool] = _field(default_factory=dict)
-
-
-def template_stamp(theme: Theme) -> str:
-    """Digest of the paths and contents of every template the theme chain can load."""
-    folders = [theme.overrides] if theme.overrides is not None else []
-    folders += theme.template_dirs()
-    digest = hashlib.blake2b(digest_size=16)
-    for folder in folders:
-        if not folder.is_dir():
-            continue
-        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-            try:
-                data = read_input(path, TEMPLATE)
-            except ScholarpageError:  # reported if a page uses it
-                data = b"\0unreadable"
-            digest.update(f"{path}\0{len(data)}\0".encode("utf-8", "surrogatepass"))
-            digest.update(data)
-    return digest.hexdigest()
-
-
-def _template_closure(env: jinja2.Environment, name: str) -> list[jinja2.nodes.Template] | None:
-    """The parsed template and every template it extends, includes or imports (recursively);
-    None when that cannot be known (a dynamic reference, an error)."""
-    found: list[jinja2.nodes.Template] = []
-    seen: set[str] = set()
-    todo = [name]
-    loader = env.loader
-    if loader is None:
-        return None
-    while todo:
-        current = todo.pop()
-        if current in seen:
-            continue
-        seen.add(current)
-        try:
-            ast = env.parse(loader.get_source(env, current)[0])
-        except jinja2.TemplateError:
-            return None
-        found.append(ast)
-        for ref in jinja2.meta.find_referenced_templates(ast):
-            if ref is None:
-                return None
-            todo.append(ref)
-    return found
-
-
-def template_variables(env: jinja2.Environment, name: str) -> frozenset[str] | None:
-    """The context names a template may read, through everything it references; None when that
-    cannot be known: then the page is taken to depend on the whole context."""
-    closure = _template_closure(env, name)
-    if closure is None:
-        return None
-    return frozenset(v for ast in closure for v in jinja2.meta.find_undeclared_variables(ast))
-
-
-_IMPURE = (jinja2.nodes.Macro, jinja2.nodes.NSRef, jinja2.nodes.ExprStmt)
-
-
-def template_pure(env: jinja2.Environment, name: str) -> bool:
-    """Whether a template's output is all it does: no macros (an import needs them run), no
-    namespace writes or `do` (side effects on the includer), likewise for all it references."""
-    closure = _template_closure(env, name)
-    return closure is not None and not any(True for ast in closure for _ in ast.find_all(_IMPURE))
-
-
-class _Fragments:
-    """FragmentHook for one build: an included partial is reused when every context value it
-    can read compares equal to last build's (values, as for whole pages)."""
-
-    def __init__(
-        self,
-        env: jinja2.Environment,
-        memo: RenderMemo,
-        base_url: str,
-        papers_inputs: object,
-    ) -> None:
-        self.env, self.memo, self.base_url = env, memo, base_url
-        self.papers_inputs = papers_inputs
-        self.now: dict[object, str] = {}
-
-    def _reads(self, name: str) -> frozenset[str] | None:
-        if name not in self.memo.uses:
-            self.memo.uses[name] = template_variables(self.env, name)
-        if name not in self.memo.pure:
-            self.memo.pure[name] = template_pure(self.env, name)
-        return self.memo.uses[name] if self.memo.pure[name] else None
-
-    def lookup(self, name: str, context: jinja2.runtime.Context) -> tuple[object, str | None]:
-        names = self._reads(name)
-        if names is None:
-            return None, None
-        page = context.resolve_or_missing("page")
-        path = page.get("path") if isinstance(page, dict) else None
-        parts: list[object] = [name, path, self.base_url]
-        for var in sorted(names):
-            value = context.resolve_or_missing(var)
-            if var in _PAPER_DERIVED:
-                parts.append(self.papers_inputs)
-            elif callable(value) and not isinstance(value, (jinja2.Undefined, type)):
-                # rel()/absolute() depend on the page path and base_url, both in the key
-                qualname = getattr(value, "__qualname__", None)
-                if qualname is None:
-                    return None, None
-                parts.append((var, getattr(value, "__module__", None), qualname))
-            else:
-                fingerprint = _fingerprint(value)
-                if not isinstance(fingerprint, str):
-                    return None, None
-                parts.append((var, fingerprint))
-        key = tuple(parts)
-        hit = self.memo.fragments.get(key)
-        if hit is not None:
-            self.now[key] = hit
-        return key, hit
-
-    def store(self, key: object, text: str) -> None:
-        self.now[key] = text
 
 
 def paper_path(slug: str) -> str:
@@ -279,7 +142,10 @@ LINK_FIELDS = (("PDF", "pdf"), ("Code", "code"), ("Slides", "slides"), ("Web", "
 
 
 def paper_files(
-    site_dir: Path, papers: tuple[Paper, ...], warnings: Warnings
+    site_dir: Path,
+    papers: tuple[Paper, ...],
+    warnings: Warnings,
+    published: frozenset[str] = frozenset(),
 ) -> tuple[tuple[str, Path], ...]:
     """The site's own files that papers link to by path (`pdf = {files/a.pdf}`), to publish at
     the same path. One that may not be published (missing, outside the site folder once symlinks
@@ -293,6 +159,8 @@ def paper_files(
             if target is None or target[0] != "file":
                 continue
             path = target[1]
+            if path in published:  # content/files/ publishes it (generator/files.py)
+                continue
             source = publishable(site_dir, path, PUBLISHED)
             if isinstance(source, Path):
                 found[path] = source
@@ -474,40 +342,28 @@ def page_context(page: Page) -> dict[str, Any]:
 PaperInputs = tuple[Paper, str, tuple[int, ...], tuple[object, ...]]
 
 
-def _paper_inputs(site: Site) -> list[PaperInputs]:
-    """Per paper, everything paper_context() reads: equal inputs give an equal context."""
+def paper_inputs(site: Site) -> list[PaperInputs]:
+    """Per paper, everything paper_context() reads (the paper, its slug, the owner's positions
+    among its authors, and the site-wide settings): equal inputs give an equal context."""
     config = site.config
-    common = (config.theme_options, config.max_authors, config.paper_badges, site.reference_date)
+    common = (
+        config.theme_options,
+        config.max_authors,
+        config.paper_badges,
+        site.reference_date,
+        site.files,
+    )
     owners = site.owner_authors or tuple(() for _ in site.papers)
     return [(p, s, o, common) for p, s, o in zip(site.papers, site.slugs, owners, strict=True)]
 
 
-def _paper_contexts(
-    site: Site, inputs: list[PaperInputs], memo: RenderMemo | None
-) -> list[dict[str, Any]]:
-    if memo is None:
-        return [paper_context(site, p, s, o) for p, s, o, _ in inputs]
-    kept: dict[str, tuple[object, dict[str, Any]]] = {}
-    contexts = []
-    for key in inputs:
-        paper, slug, owner, _ = key
-        hit = memo.contexts.get(paper.key)
-        context = hit[1] if hit is not None and hit[0] == key else None
-        if context is None:
-            context = paper_context(site, paper, slug, owner)
-        kept[paper.key] = (key, context)
-        contexts.append(context)
-    memo.contexts = kept
-    return contexts
-
-
-def site_context(site: Site, memo: RenderMemo | None = None) -> dict[str, Any]:
-    """The part of the context shared by every page (`memo`: reuse unchanged papers' parts)."""
+def site_context(site: Site, contexts: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The part of the context shared by every page; `contexts`: paper_context() of each paper,
+    in the site's order (computed once, for this and for the paper pages)."""
     profile = site.profile
     config = site.config
     options = dict(config.theme_options)
     shown_badges = _shown_badges(options)
-    contexts = _paper_contexts(site, _paper_inputs(site), memo)
     papers = [{**c, "index": i} for i, c in enumerate(contexts)]
     pages = [page_context(page) for page in site.pages]
     photo = None
@@ -554,8 +410,9 @@ def site_context(site: Site, memo: RenderMemo | None = None) -> dict[str, Any]:
         "papers": papers,
         **list_context(site, papers),
         "pages": pages,
-        "nav": [{"title": "Home", "path": INDEX}]
-        + [{"title": p["title"], "path": p["path"]} for p in pages if p["nav"]],
+        # Home, the pages and the homepage's content pages (generator/content.py)
+        "nav": content.content_nav(site.content, {"title": "Home", "path": INDEX}, pages),
+        **content.shared_context(site.content, config),
         "options": options,
         "owner": {"name": profile.name, "names": [profile.name, *profile.aliases]},
         "reference_date": site.reference_date.isoformat(),
@@ -582,7 +439,7 @@ def _page_helpers(path: str, base_url: str) -> dict[str, Any]:
     }
 
 
-def _template_error(exc: Exception, theme: Theme) -> ScholarpageError:
+def _template_error(exc: Exception, env: jinja2.Environment) -> ScholarpageError:
     if isinstance(exc, jinja2.TemplateSyntaxError):
         return ScholarpageError.single(
             f"template syntax error: {exc.message}",
@@ -591,9 +448,12 @@ def _template_error(exc: Exception, theme: Theme) -> ScholarpageError:
             hint="fix the template (Jinja2 syntax)",
         )
     if isinstance(exc, jinja2.TemplateNotFound):
+        theme = env.theme if isinstance(env, ThemeEnvironment) else None
         return ScholarpageError.single(
             f"template not found: {exc.name}",
-            hint=f"theme '{theme.name}' looks in: "
+            hint=None
+            if theme is None
+            else f"theme '{theme.name}' looks in: "
             + ", ".join(str(d) for d in theme.template_dirs()),
         )
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(".html")]
@@ -606,10 +466,28 @@ def _template_error(exc: Exception, theme: Theme) -> ScholarpageError:
     )
 
 
-def _seo_heads(
-    site: Site, papers: list[dict[str, Any]], memo: RenderMemo | None = None
-) -> dict[str, dict[str, Any]]:
-    """Output path -> the `seo` template variable (head metadata from generator/seo.py)."""
+def head_settings(site: Site) -> tuple[object, ...]:
+    """The site-wide values paper_head() reads besides the paper and its slug: the site's
+    name, base_url, language and published files."""
+    config = site.config
+    return (config.title or site.profile.name, config.base_url, config.language, site.files)
+
+
+def paper_head(site: Site, paper: Paper, slug: str) -> dict[str, Any]:
+    """The `seo` template variable of a paper's page (head metadata from generator/seo.py);
+    it reads the paper, the slug and head_settings()."""
+    title = site.config.title or site.profile.name
+    head = {
+        **seo.paper_head(
+            site, paper, url=absolute(site.config.base_url, paper_path(slug)), site_name=title
+        ),
+        "bibtex": seo.bib_path(slug),
+    }
+    head["jsonld"] = Markup(head["jsonld"])  # escaped for <script> by seo.json_ld
+    return head
+
+
+def _index_head(site: Site) -> dict[str, Any]:
     config = site.config
     title = config.title or site.profile.name
     description = config.description or site.profile.bio_text
@@ -617,31 +495,74 @@ def _seo_heads(
     image = ""
     if photo:
         image = photo if "://" in photo else absolute(config.base_url, photo_asset(photo))
-    heads = {INDEX: seo.index_head(site, title=title, description=description, image=image)}
-    kept: dict[str, tuple[object, dict[str, Any]]] = {}
-    for paper, context in zip(site.papers, papers, strict=True):
-        path = context["path"]
-        # what paper_head() reads: the paper, its URL, the site's name, base_url and language
-        key = (paper, path, title, config.base_url, config.language)
-        hit = memo.heads.get(path) if memo is not None else None
-        if hit is not None and hit[0] == key:
-            heads[path] = hit[1]
-            kept[path] = hit
-            continue
-        url = absolute(config.base_url, path)
-        head = {
-            **seo.paper_head(site, paper, url=url, site_name=title),
-            "bibtex": seo.bib_path(context["slug"]),
+    head = seo.index_head(site, title=title, description=description, image=image)
+    head["jsonld"] = Markup(head["jsonld"])
+    return head
+
+
+@dataclass(frozen=True)
+class PageJob:
+    """One page to render: its template, its output path and its own part of the context, all
+    plain values, so a job is a self-contained unit of work (picklable, comparable).
+
+    `paper`: the position in the shared `papers` of the paper a paper page shows (its context
+    is taken from there rather than copied). `root_links`: rel() gives absolute paths under
+    base_url's path instead of page-relative ones (the 404 page, served at any missing URL).
+    """
+
+    template: str
+    path: str
+    own: dict[str, Any]
+    paper: int | None = None
+    root_links: bool = False
+
+
+def page_jobs(
+    site: Site, context: Mapping[str, Any], heads: Sequence[dict[str, Any]]
+) -> list[PageJob]:
+    """Every page, in output order: the index, one per paper, the Markdown pages, the 404 page.
+    `context` is site_context()'s; `heads` the paper_head() of each paper, in the site's order."""
+    base_url = site.config.base_url
+    jobs = [PageJob("index.html", INDEX, {"seo": _index_head(site)})]
+    for i, (paper, head) in enumerate(zip(context["papers"], heads, strict=True)):
+        jobs.append(PageJob("paper.html", paper["path"], {"seo": head}, paper=i))
+    for md_page in context["pages"]:
+        path = md_page["path"]
+        own = {
+            "seo": seo.head(canonical=absolute(base_url, path)),
+            "page": {**_page_helpers(path, base_url)["page"], **md_page},
         }
-        head["jsonld"] = Markup(head["jsonld"])  # escaped for <script> by seo.json_ld
-        heads[path] = head
-        kept[path] = (key, head)
-    if memo is not None:
-        memo.heads = kept
-    heads[seo.NOT_FOUND] = seo.head(robots="noindex")
-    for path in (INDEX, seo.NOT_FOUND):
-        heads[path]["jsonld"] = Markup(heads[path]["jsonld"])
-    return heads
+        jobs.append(PageJob(md_page["template"], path, own))
+    # the homepage's content pages: news/, cv/, talks/, ... (generator/content.py)
+    for template, path, own in content.page_jobs(site.content, site.config, context):
+        jobs.append(PageJob(template, path, own))
+    missing = seo.head(robots="noindex")
+    missing["jsonld"] = Markup(missing["jsonld"])
+    jobs.append(PageJob("404.html", seo.NOT_FOUND, {"seo": missing}, root_links=True))
+    return jobs
+
+
+def render_page(env: jinja2.Environment, context: Mapping[str, Any], job: PageJob) -> Output:
+    """Render one page: the shared `context`, the page's helpers (rel, absolute, page) and its
+    own values. Pure: the same environment, context and job give the same bytes."""
+    base_url = context["site"]["base_url"]
+    helpers = _page_helpers(job.path, base_url)
+    if job.root_links:
+        helpers["rel"] = _root_rel(base_url)
+    own = job.own
+    if job.paper is not None:
+        own = {**own, "paper": _with_bib_link(context["papers"][job.paper])}
+    try:
+        html = env.get_template(job.template).render({**context, **helpers, **own})
+    except RecursionError:
+        raise ScholarpageError.single(
+            f"template {job.template} extends or includes itself",
+            hint='in a theme, extend the parent\'s template as "!PARENT/name.html" '
+            '(e.g. "!classic/index.html"); "!theme/" is for the site\'s templates/ folder',
+        ) from None
+    except (jinja2.TemplateError, TypeError, ValueError, AttributeError, KeyError) as exc:
+        raise _template_error(exc, env) from None
+    return Output(job.path, html.encode("utf-8"))
 
 
 def _with_bib_link(paper: dict[str, Any]) -> dict[str, Any]:
@@ -664,9 +585,6 @@ def _root_rel(base_url: str) -> Any:
         return posixpath.join(root, target)
 
     return rel
-
-
-_PAPER_DERIVED = frozenset({"papers", "selected_papers", "papers_by_year"})
 
 
 def photo_asset(photo: str) -> str:
@@ -699,145 +617,47 @@ def _photo_output(site: Site, static: Mapping[str, Path]) -> Output | None:
     return Output(target, read_input(found, PHOTO, what=f"photo {photo}"))
 
 
-def _fingerprint(value: object) -> object:
-    """A value's repr, which the context's plain values (str, Markup, numbers, lists, dicts)
-    spell out completely; an object shown by identity never matches anything."""
-    text = repr(value)
-    return object() if " at 0x" in text else text
+def static_outputs(site: Site, theme: Theme) -> list[Output]:
+    """The files published as they are: the theme's static files, the profile photo, and the
+    site's own files that papers link to."""
+    static = theme.static_files()
+    outputs = [Output(target, read_input(source, PUBLISHED)) for target, source in static.items()]
+    photo = _photo_output(site, static)
+    if photo is not None:
+        outputs.append(photo)
+    outputs += [Output(path, read_input(source, PUBLISHED)) for path, source in site.files]
+    return outputs
 
 
-def render_site(
-    site: Site,
-    theme: Theme,
-    env: jinja2.Environment | None = None,
-    memo: RenderMemo | None = None,
+def site_outputs(
+    site: Site, theme: Theme, context: Mapping[str, Any], pages: Sequence[Output]
 ) -> tuple[Output, ...]:
-    """Render every page and collect every static file, in a stable order.
-
-    `env` may be a Jinja environment kept from an earlier build of the same theme (serve): its
-    compiled templates are reused, and recompiled by Jinja when their files change. `memo`
-    (serve) keeps rendered pages between builds: a page whose template files and context
-    inputs (only the context names its templates read) are unchanged is not rendered again.
-    """
-    env = env or theme.environment()
-    shared = site_context(site, memo)
-    base_url = site.config.base_url
-    heads = _seo_heads(site, shared["papers"], memo)
-    inputs = _paper_inputs(site)
-    pages: dict[str, tuple[object, bytes]] = {}
-    fingerprints: dict[str, object] = {}
-    per_template: dict[str, tuple[object, ...]] = {}
-    if memo is not None:
-        stamp = template_stamp(theme)
-        if stamp != memo.stamp:
-            memo.stamp, memo.uses, memo.pages = stamp, {}, {}
-            memo.fragments, memo.pure = {}, {}
-
-    def uses(template: str) -> frozenset[str] | None:
-        assert memo is not None
-        if template not in memo.uses:
-            memo.uses[template] = template_variables(env, template)
-        return memo.uses[template]
-
-    def shared_inputs(template: str) -> tuple[object, ...]:
-        """The shared context this template's pages read, in comparable form."""
-        if template in per_template:
-            return per_template[template]
-        names = uses(template)
-        chosen = sorted(shared if names is None else names & shared.keys())
-        for name in chosen:
-            if name not in fingerprints:
-                # everything derived from the list of papers compares as the papers' inputs
-                fingerprints[name] = (
-                    inputs if name in _PAPER_DERIVED else _fingerprint(shared[name])
-                )
-        found = per_template[template] = tuple((name, fingerprints[name]) for name in chosen)
-        return found
-
-    def render(
-        template: str,
-        path: str,
-        extra: Mapping[str, Any],
-        own: object = None,
-    ) -> Output:
-        """Render `template` to `path`; `own`: what determines `extra` and the page's seo head
-        (None: they are compared themselves)."""
-        key: object = None
-        if memo is not None:
-            key = (
-                template,
-                path,
-                base_url,
-                shared_inputs(template),
-                own if own is not None else _fingerprint((heads.get(path), extra)),
-            )
-            hit = memo.pages.get(path)
-            if hit is not None and hit[0] == key:
-                pages[path] = hit
-                return Output(path, hit[1])
-        try:
-            tpl = env.get_template(template)
-            context = {**shared, **_page_helpers(path, base_url), "seo": heads.get(path), **extra}
-            if context["seo"] is None:  # a page seo.py has no special data for
-                context["seo"] = seo.head(canonical=absolute(base_url, path))
-            html = tpl.render(context)
-        except RecursionError:
-            raise ScholarpageError.single(
-                f"template {template} extends or includes itself",
-                hint='in a theme, extend the parent\'s template as "!PARENT/name.html" '
-                '(e.g. "!classic/index.html"); "!theme/" is for the site\'s templates/ folder',
-            ) from None
-        except (jinja2.TemplateError, TypeError, ValueError, AttributeError, KeyError) as exc:
-            raise _template_error(exc, theme) from None
-        content = html.encode("utf-8")
-        if memo is not None:
-            pages[path] = (key, content)
-        return Output(path, content)
-
-    fragments = None
-    if memo is not None and isinstance(env, ThemeEnvironment):
-        fragments = _Fragments(env, memo, base_url, inputs)
-        env.fragment_hook = fragments
-    try:
-        outputs: list[Output] = [render("index.html", INDEX, {})]
-        # a paper page's own inputs: its paper's context inputs and position, which with these
-        # (and base_url, always part of the key) also determine its `seo` head (see _seo_heads)
-        head_inputs = (site.config.title or site.profile.name, site.config.language)
-        for i, paper in enumerate(shared["papers"]):
-            own = (inputs[i], i, head_inputs)
-            outputs.append(
-                render("paper.html", paper["path"], {"paper": _with_bib_link(paper)}, own)
-            )
-        for md_page in shared["pages"]:
-            helpers = _page_helpers(md_page["path"], base_url)
-            outputs.append(
-                render(
-                    md_page["template"], md_page["path"], {"page": {**helpers["page"], **md_page}}
-                )
-            )
-        static = theme.static_files()
-        for target, source in static.items():
-            outputs.append(Output(target, read_input(source, PUBLISHED)))
-        photo = _photo_output(site, static)
-        if photo is not None:
-            outputs.append(photo)
-        outputs += [Output(path, read_input(source, PUBLISHED)) for path, source in site.files]
-        outputs.append(render("404.html", seo.NOT_FOUND, {"rel": _root_rel(base_url)}, "404"))
-    finally:
-        if fragments is not None and isinstance(env, ThemeEnvironment):
-            env.fragment_hook = None
-    if memo is not None:
-        memo.pages = pages
-        if fragments is not None:
-            memo.fragments = fragments.now
+    """The whole output in a stable order: the rendered `pages` (render_page() of each of
+    page_jobs(), in order), the static files before the 404 page, then the files seo.py
+    derives (robots.txt, favicon, .bib files, sitemap and feed)."""
+    shown = [o for o in pages if o.path != seo.NOT_FOUND]
+    outputs = [*shown, *static_outputs(site, theme), *(o for o in pages if o.path == seo.NOT_FOUND)]
+    outputs += cv_pdf_outputs(site, outputs)  # cv.pdf printed from cv/ (generator/cvpdf.py)
     options = {**dict(theme.options), **dict(site.config.theme_options)}
     outputs += seo.site_files(
         site,
         pages=[o.path for o in outputs if o.path.endswith(".html") and o.path != seo.NOT_FOUND],
-        paper_paths=[p["path"] for p in shared["papers"]],
+        paper_paths=[p["path"] for p in context["papers"]],
         slugs=list(site.slugs),
-        initials=shared["profile"]["initials"],
+        initials=context["profile"]["initials"],
         options=options,
-        generator=shared["site"]["generator"],
+        generator=context["site"]["generator"],
     )
     return tuple(outputs)
+
+
+def render_site(site: Site, theme: Theme) -> tuple[Output, ...]:
+    """Stage 4: render every page and collect every published file, in a stable order."""
+    env = theme.environment()
+    contexts = [paper_context(site, p, slug, owner) for p, slug, owner, _ in paper_inputs(site)]
+    context = site_context(site, contexts)
+    heads = [
+        paper_head(site, paper, slug) for paper, slug in zip(site.papers, site.slugs, strict=True)
+    ]
+    pages = [render_page(env, context, job) for job in page_jobs(site, context, heads)]
+    return site_outputs(site, theme, context, pages)

@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import difflib
 import os
-import posixpath
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import jinja2
-import jinja2.runtime
 
 from generator.errors import Problem, ScholarpageError, Warnings
 from generator.model import ThemeOption
@@ -115,53 +113,10 @@ def available_themes(site_dir: Path) -> list[str]:
     return sorted({p.name for p in found if not is_abstract(p)})
 
 
-class FragmentHook(Protocol):
-    """Decides whether an included partial's output can be reused (serve's render memo)."""
-
-    def lookup(self, name: str, context: jinja2.runtime.Context) -> tuple[object, str | None]:
-        """(key to store under or None, reusable output or None)."""
-        ...
-
-    def store(self, key: object, text: str) -> None: ...
-
-
-RenderFunc = Callable[[jinja2.runtime.Context], Iterator[str]]
-
-
-class FragmentTemplate(jinja2.Template):
-    """A template whose output as an `{% include %}` of a partial (`_name.html`) may be reused
-    when its environment carries a FragmentHook; otherwise it renders as usual."""
-
-    _raw_root: RenderFunc
-
-    @property
-    def root_render_func(self) -> RenderFunc:
-        raw = self._raw_root
-        hook = getattr(self.environment, "fragment_hook", None)
-        name = self.name
-        if hook is None or name is None or not posixpath.basename(name).startswith("_"):
-            return raw
-
-        def render(context: jinja2.runtime.Context) -> Iterator[str]:
-            key, hit = hook.lookup(name, context)
-            if hit is None:
-                hit = "".join(raw(context))
-                if key is not None:
-                    hook.store(key, hit)
-            yield hit
-
-        return render
-
-    @root_render_func.setter
-    def root_render_func(self, value: RenderFunc) -> None:
-        self._raw_root = value
-
-
 class ThemeEnvironment(jinja2.Environment):
-    """The theme's Jinja environment; `fragment_hook` is set by a memoizing render only."""
+    """A theme's Jinja environment; `theme` names what made it, for "template not found"."""
 
-    template_class = FragmentTemplate
-    fragment_hook: FragmentHook | None = None
+    theme: Theme | None = None
 
 
 @dataclass(frozen=True)
@@ -202,8 +157,9 @@ class Theme:
             raise ScholarpageError(tuple(problems))
         return files
 
-    def environment(self) -> jinja2.Environment:
-        """Templates come through ConfinedLoader: from their folder only, regular, bounded."""
+    def environment(self, kind: type[ThemeEnvironment] = ThemeEnvironment) -> ThemeEnvironment:
+        """The Jinja environment of this template search path (`kind`: a subclass to build).
+        Templates come through ConfinedLoader: from their folder only, regular, bounded."""
         theme_folders = [(d / "templates", d) for d in self.dirs if (d / "templates").is_dir()]
         theme_loader = ConfinedLoader(theme_folders, "the theme folder")
         loaders: list[jinja2.BaseLoader] = []
@@ -219,7 +175,7 @@ class Theme:
             chain = [(d / "templates", d) for d in self.dirs[i:] if (d / "templates").is_dir()]
             prefixes.setdefault("!" + directory.name, ConfinedLoader(chain, "the theme folder"))
         loader = jinja2.ChoiceLoader([jinja2.PrefixLoader(prefixes, delimiter="/"), *loaders])
-        return ThemeEnvironment(
+        env = kind(
             loader=loader,
             autoescape=True,
             undefined=jinja2.StrictUndefined,
@@ -227,6 +183,8 @@ class Theme:
             lstrip_blocks=True,
             keep_trailing_newline=True,
         )
+        env.theme = self
+        return env
 
 
 class ConfinedLoader(jinja2.BaseLoader):

@@ -12,21 +12,20 @@ from generator import bibtex, latex
 from generator.bibtex import read_papers, split_entries
 from generator.cache import CACHE_DIR_NAME
 from generator.errors import ScholarpageError, Warnings
+from generator.incremental import PaperReader
 from generator.model import BibSource, Paper
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "bib"
 
 
-def _read(
-    *names: str | tuple[str, str], cache_dir: Path | None = None
-) -> tuple[tuple[Paper, ...], list[str]]:
+def _read(*names: str | tuple[str, str]) -> tuple[tuple[Paper, ...], list[str]]:
     """Papers and the warnings as 'file:line: message' lines."""
     sources = tuple(
         BibSource(FIXTURES / n) if isinstance(n, str) else BibSource(FIXTURES / n[0], n[1])
         for n in names
     )
     warnings = Warnings()
-    papers = read_papers(sources, (), warnings, cache_dir=cache_dir)
+    papers = read_papers(sources, (), warnings)
     lines = [f"{p.file.name if p.file else ''}:{p.line}: {p.message}" for p in warnings.items]
     return papers, lines
 
@@ -254,8 +253,9 @@ def _copy(tmp_path: Path, *names: str) -> tuple[BibSource, ...]:
 
 
 def _run(sources: tuple[BibSource, ...], cache: Path) -> tuple[tuple[Paper, ...], list[str]]:
+    """A build's reading (a new process: nothing in memory) through the disk cache `cache`."""
     warnings = Warnings()
-    papers = read_papers(sources, (), warnings, cache_dir=cache)
+    papers = PaperReader(cache).read(sources, (), warnings)
     return papers, [p.format() for p in warnings.items]
 
 
@@ -271,10 +271,12 @@ def test_cached_build_parses_and_converts_nothing_and_replays_warnings(
         raise AssertionError("cache miss")
 
     with monkeypatch.context() as patch:
-        patch.setattr(bibtex, "_parse_text", forbidden)
+        patch.setattr(bibtex, "parse_block", forbidden)
         patch.setattr(latex, "convert", forbidden)  # the module bibtex calls
         warm = _run(sources, cache)
     assert warm == cold
+    plain = Warnings()
+    assert (read_papers(sources, (), plain), [p.format() for p in plain.items]) == cold
     assert len(cold[1]) == 6
 
 
@@ -338,10 +340,11 @@ MEMO_BIB = """\
 
 
 def _memo_run(
-    path: Path, cache: Path, memo: bibtex.ReadMemo | None
+    path: Path, cache: Path, reader: PaperReader | None
 ) -> tuple[tuple[Paper, ...], list[str]]:
+    """Read through `reader` (serve's, kept between builds), or a new one (None)."""
     warnings = Warnings()
-    papers = read_papers((BibSource(path),), (), warnings, cache_dir=cache, memo=memo)
+    papers = (reader or PaperReader(cache)).read((BibSource(path),), (), warnings)
     return papers, [p.format() for p in warnings.items]
 
 
@@ -360,22 +363,24 @@ def test_memo_edit_reads_like_a_cold_run_and_converts_only_the_edit(
 ) -> None:
     path = tmp_path / "papers.bib"
     path.write_text(MEMO_BIB, encoding="utf-8")
-    memo = bibtex.ReadMemo()
     served = tmp_path / "served-cache"
+    memo = PaperReader(served)
     first = _memo_run(path, served, memo)
     assert first == _memo_run(path, tmp_path / "cold-0", None)
     assert any("\\foo" in line for line in first[1])
 
     path.write_text(MEMO_BIB.replace(old, new), encoding="utf-8")
     parsed: list[str] = []
-    real_parse = bibtex._parse_text
+    real_parse = bibtex.parse_block
 
-    def counting(text: str, macros: dict[str, str]) -> dict[str, object]:
+    def counting(
+        text: str, macros: dict[str, str], budget: int = bibtex._BLOCK_EXPANSION
+    ) -> dict[str, object]:
         parsed.append(text)
-        return real_parse(text, macros)
+        return real_parse(text, macros, budget)
 
     with monkeypatch.context() as patch:
-        patch.setattr(bibtex, "_parse_text", counting)
+        patch.setattr(bibtex, "parse_block", counting)
         warm = _memo_run(path, served, memo)
     cold_cache = tmp_path / "cold-1"
     assert warm == _memo_run(path, cold_cache, None)

@@ -19,9 +19,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator import bibtex
-from generator.bibtex import ReadMemo, read_papers
+from generator.bibtex import read_papers
 from generator.cache import CACHE_DIR_NAME
 from generator.errors import Warnings
+from generator.incremental import PaperReader
 from generator.model import BibSource, Paper
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "bib"
@@ -29,11 +30,18 @@ LIMIT = bibtex._VALUE_LIMIT
 
 
 def _read(
-    path: Path, *, cache: Path | None = None, memo: ReadMemo | None = None
+    path: Path, *, cache: Path | None = None, memo: PaperReader | None = None
 ) -> tuple[tuple[Paper, ...], list[str]]:
-    """Papers and warnings ('line: message') of one real file."""
+    """Papers and warnings ('line: message') of one real file: read plainly, through the disk
+    cache `cache` (as a new process would), or by `memo` (serve's reader, kept between reads)."""
     warnings = Warnings()
-    papers = read_papers((BibSource(path),), (), warnings, cache_dir=cache, memo=memo)
+    sources = (BibSource(path),)
+    if memo is not None:
+        papers = memo.read(sources, (), warnings)
+    elif cache is not None:
+        papers = PaperReader(cache).read(sources, (), warnings)
+    else:
+        papers = read_papers(sources, (), warnings)
     return papers, [f"{p.line}: {p.message}" for p in warnings.items]
 
 
@@ -44,11 +52,11 @@ def _write(tmp_path: Path, text: str, name: str = "papers.bib") -> Path:
 
 
 class _Results:
-    """Every block result _parse_text returns while installed (monkeypatch-wrapped)."""
+    """Every block result parse_block returns while installed (monkeypatch-wrapped)."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.items: list[dict[str, Any]] = []
-        real = bibtex._parse_text
+        real = bibtex.parse_block
 
         def recording(
             text: str, macros: dict[str, str], budget: int = bibtex._BLOCK_EXPANSION
@@ -57,7 +65,7 @@ class _Results:
             self.items.append(result)
             return result
 
-        monkeypatch.setattr(bibtex, "_parse_text", recording)
+        monkeypatch.setattr(bibtex, "parse_block", recording)
 
     def longest_value(self) -> int:
         lengths = [len(v) for r in self.items for v in r["fields"].values()]
@@ -215,12 +223,12 @@ def test_budget_results_are_the_same_cold_warm_and_served(
     fits what is left. So the cache gives what a cold read gives, before and after edits."""
     path = tmp_path / "papers.bib"
     cache = tmp_path / CACHE_DIR_NAME
-    memo = ReadMemo()
+    memo = PaperReader(cache)
     for step, count in enumerate((300, 40, 300, 150)):
         path.write_text(_uses(count), encoding="utf-8")
         cold = _read(path, cache=tmp_path / f"cold-{step}")
         assert _read(path, cache=cache) == cold
-        assert _read(path, cache=cache, memo=memo) == cold
+        assert _read(path, memo=memo) == cold
         with monkeypatch.context() as patch:
             results = _Results(patch)
             warm = _read(path, cache=cache)
@@ -264,10 +272,10 @@ class _PybtexStrings(bibtex._BlockParser):
 )
 def test_string_values_read_as_pybtex_reads_them(pieces: list[str], opening: str) -> None:
     text = "@misc{key,\n  title = " + opening + "".join(pieces) + ",\n  year = 2000}"
-    ours = bibtex._parse_text(text, {})
+    ours = bibtex.parse_block(text, {})
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(bibtex, "_BlockParser", _PybtexStrings)
-        theirs = bibtex._parse_text(text, {})
+        theirs = bibtex.parse_block(text, {})
     assert ours == theirs
 
 

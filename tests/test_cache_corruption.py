@@ -21,8 +21,8 @@ from typing import Any
 import pytest
 
 from generator import bibtex, latex
-from generator.build import build_site
 from generator.cache import CACHE_DIR_NAME, KEY_NAME, Memo, fingerprint, key_path
+from generator.incremental import build_site  # the `build` command's build: disk cache
 from tests.conftest import write_site
 
 ENV = {"SOURCE_DATE_EPOCH": "1795824000"}
@@ -116,7 +116,7 @@ class Primed:
             raise AssertionError("cache miss after the cache was rewritten")
 
         with monkeypatch.context() as patch:
-            patch.setattr(bibtex, "_parse_text", forbidden)
+            patch.setattr(bibtex, "parse_block", forbidden)
             patch.setattr(latex, "convert", forbidden)
             self.assert_clean()
 

@@ -20,12 +20,11 @@ import pytest
 
 from generator import build
 from generator.assemble import unique_slugs
-from generator.bibtex import SPECIAL_KINDS, decode_bib, read_papers, split_entries
+from generator.bibtex import SPECIAL_KINDS, decode_bib, split_entries
 from generator.build import build_site
-from generator.cache import CACHE_DIR_NAME
-from generator.config import load_config
-from generator.errors import Warnings
-from generator.model import Output, Paper
+from generator.model import Output, Paper, Site
+from generator.render import render_site
+from generator.theme import Theme
 from tests.conftest import SHARED
 
 CORPUS = SHARED / "corpus" / "bib"
@@ -124,26 +123,24 @@ def _build(root: Path, rel: str) -> Built:
             if output.path.endswith(".html"):
                 captured[output.path] = output.content.decode("utf-8")
 
-    if entries <= BIG:
-        result = build_site(root)
-        out = result.out_dir
-        for page in out.rglob("*.html"):
-            captured[page.relative_to(out).as_posix()] = page.read_text(encoding="utf-8")
-    else:
-        with pytest.MonkeyPatch.context() as patch:
+    sites: list[Site] = []
+
+    def keep_site(site: Site, theme: Theme) -> tuple[Output, ...]:
+        sites.append(site)
+        return render_site(site, theme)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(build, "render_site", keep_site)
+        if entries <= BIG:
+            result = build_site(root)
+            out = result.out_dir
+            for page in out.rglob("*.html"):
+                captured[page.relative_to(out).as_posix()] = page.read_text(encoding="utf-8")
+        else:
             patch.setattr(build, "write_site", keep_in_memory)
             result = build_site(root)
-    # the papers exactly as the build read them (from the build's own on-disk cache)
-    papers = tuple(
-        p
-        for p in read_papers(
-            load_config(root, Warnings()).bibliography,
-            (),
-            Warnings(),
-            cache_dir=root / CACHE_DIR_NAME,
-        )
-        if p.source.resolve() == target
-    )
+    # the papers exactly as the build read them (site.yaml sorts them in file order)
+    papers = tuple(p for p in sites[0].papers if p.source.resolve() == target)
     mine = [p for p in result.warnings if p.file is not None and p.file.resolve() == target]
     return Built(
         rel=rel,

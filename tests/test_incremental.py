@@ -11,9 +11,10 @@ from typing import Any
 import jinja2
 import pytest
 
-from generator.build import BuildCache, BuildResult, build_site
-from generator.render import template_variables
-from tests.conftest import write_alice_site, write_files
+from generator import incremental
+from generator.build import BuildResult, build_site
+from generator.incremental import Rebuilder, template_variables
+from tests.conftest import ALICE_PAPERS, ALICE_PROFILE, write_alice_site, write_files
 
 PAPER_PAGES = {
     "papers/first2026/index.html",
@@ -28,7 +29,7 @@ class Site:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.out = root.parent / "serve-out"
-        self.cache = BuildCache()
+        self.builder = Rebuilder(root, output=self.out)
         self.renders: list[str] = []  # shared with the `renders` fixture when it is used
         write_alice_site(root)
 
@@ -43,7 +44,7 @@ class Site:
 
     def build(self) -> BuildResult:
         """Build incrementally, and check the output equals a build from scratch."""
-        result = build_site(self.root, output=self.out, cache=self.cache, incremental=True)
+        result = self.builder.build()
         seen = len(self.renders)
         fresh = self.root.parent / "fresh-out"
         cold = build_site(self.root, output=fresh)
@@ -221,17 +222,15 @@ def test_bib_edits_read_from_the_memo_match_a_cold_build(site: Site) -> None:
 def test_index_reuses_the_cards_of_unchanged_papers(
     site: Site, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from generator import render
-
     fresh: list[object] = []
-    real = render._Fragments.store
+    real = incremental._Fragments.store
 
-    def counting(self: render._Fragments, key: object, text: str) -> None:
+    def counting(self: incremental._Fragments, key: object, text: str) -> None:
         assert isinstance(key, tuple)
         fresh.append(key[0])
         real(self, key, text)
 
-    monkeypatch.setattr(render._Fragments, "store", counting)
+    monkeypatch.setattr(incremental._Fragments, "store", counting)
     site.build()
     assert fresh.count("_paper_card.html") == 3
     fresh.clear()
@@ -243,3 +242,136 @@ def test_index_reuses_the_cards_of_unchanged_papers(
     site.build()
     # the cards read nothing of the profile's affiliation: all reused, output still exact
     assert fresh.count("_paper_card.html") == 0
+
+
+def test_a_paper_file_appearing_gives_its_link(site: Site) -> None:
+    site.edit(
+        "content/papers.bib", "  score = {63.3},\n", "  score = {63.3},\n  pdf = {content/a.pdf},\n"
+    )
+    first = site.build()
+    assert [w.key for w in first.warnings if "content/a.pdf (no link is shown)" in w.message] == [
+        "pdf"
+    ]
+    page = site.out / "papers/first2026/index.html"
+    assert b'href="../../content/a.pdf"' not in page.read_bytes()
+    site.write("content/a.pdf", "%PDF-1.4\n")  # the .bib is unchanged: only the file is new
+    second = site.build()
+    assert not second.warnings
+    assert b'href="../../content/a.pdf"' in page.read_bytes()
+    assert (site.out / "content/a.pdf").is_file()
+
+
+def test_a_partial_reading_the_paper_list_follows_it(site: Site) -> None:
+    site.write("templates/index.html", '<p>{% include "_count.html" %}</p>\n')
+    site.write("templates/_count.html", "{{ papers | length }} papers, {{ profile.name }}")
+    site.build()
+    assert (site.out / "index.html").read_text() == "<p>3 papers, Alice Example</p>\n"
+    bib = (site.root / "content/papers.bib").read_text(encoding="utf-8")
+    site.write("content/papers.bib", bib[: bib.index("@inproceedings{third2024")])
+    site.build()
+    assert (site.out / "index.html").read_text() == "<p>2 papers, Alice Example</p>\n"
+    site.edit("content/profile.yaml", "name: Alice Example", "name: Alice B. Example")
+    site.build()
+    assert (site.out / "index.html").read_text() == "<p>2 papers, Alice B. Example</p>\n"
+
+
+def test_a_value_changing_only_its_type_is_seen(site: Site) -> None:
+    """56 and 56.0 compare equal but print differently: the memos compare types too."""
+    site.write("templates/_value.html", "{{ metrics[-1].value }}")
+    site.write("templates/page.html", '{% include "_value.html" %} {{ metrics[-1].value }}\n')
+    site.write("content/pages/about.md", "---\ntitle: About\n---\nHello.\n")
+    metric = "metrics:\n  custom:\n    - {label: Novelty, value: VALUE, unit: '%'}\n"
+    site.write("content/profile.yaml", ALICE_PROFILE + metric.replace("VALUE", "56"))
+    site.build()
+    assert (site.out / "about/index.html").read_text() == "56 56\n"
+    site.write("content/profile.yaml", ALICE_PROFILE + metric.replace("VALUE", "56.0"))
+    site.build()
+    assert (site.out / "about/index.html").read_text() == "56.0 56.0\n"
+
+
+def test_pages_and_overrides_come_and_go(site: Site) -> None:
+    site.build()
+    site.write("content/pages/talks.md", "---\ntitle: Talks\nnav_order: 2\n---\nSome talks.\n")
+    assert {"talks/index.html", "index.html"} <= html_changed(site.build())
+    site.edit("content/pages/talks.md", "Some talks.", "More talks.")
+    site.build()
+    site.write("templates/plain.html", "<main>{{ page.content }}</main>\n")
+    site.edit("content/pages/talks.md", "nav_order: 2\n", "nav_order: 2\ntemplate: plain.html\n")
+    site.build()
+    assert (site.out / "talks/index.html").read_text() == "<main><p>More talks.</p>\n</main>\n"
+    (site.root / "content/pages/talks.md").unlink()
+    site.build()
+    assert not (site.out / "talks").exists()
+    site.write("templates/paper.html", "{{ paper.title_text }}\n")
+    site.build()
+    (site.root / "templates/paper.html").unlink()  # the theme's own paper page again
+    assert html_changed(site.build()) >= PAPER_PAGES
+
+
+def test_a_failed_rebuild_keeps_the_last_good_output_and_recovers(site: Site) -> None:
+    from generator.errors import ScholarpageError
+
+    site.build()
+    before = files(site.out)
+    site.write("templates/paper.html", "{% if %}\n")
+    with pytest.raises(ScholarpageError, match="template syntax error"):
+        site.builder.build()
+    site.write("templates/paper.html", '{% extends "!theme/paper.html" %}\n')
+    site.edit("content/papers.bib", "{A Third Paper}", "{A Third Paper, Fixed}")
+    with pytest.raises(ScholarpageError, match="cannot decode"):
+        (site.root / "content/papers.bib").write_bytes(b"@article{x, title={\xff}}\n")
+        site.builder.build()
+    assert files(site.out) == before
+    site.write(
+        "content/papers.bib", ALICE_PAPERS.replace("{A Third Paper}", "{A Third Paper, Fixed}")
+    )
+    site.build()
+    assert b"A Third Paper, Fixed" in (site.out / "papers/third2024/index.html").read_bytes()
+
+
+def test_partials_that_cannot_be_reused_are_rendered_every_time(site: Site) -> None:
+    """Macros, namespace writes and dynamic includes: rendered as usual, output still exact."""
+    site.write("templates/_macros.html", "{% macro shout(t) %}{{ t | upper }}{% endmacro %}")
+    site.write(
+        "templates/_count.html",
+        "{% set ns = namespace(n=0) %}{% for p in papers %}{% set ns.n = ns.n + 1 %}"
+        "{% endfor %}{{ ns.n }}",
+    )
+    site.write("templates/_dynamic.html", "{{ profile.affiliation }}")
+    site.write(
+        "templates/index.html",
+        '{% from "_macros.html" import shout %}{{ shout(profile.name) }} '
+        '{% include "_count.html" %} {% set which = "_dynamic.html" %}{% include which %}\n',
+    )
+    site.build()
+    assert (site.out / "index.html").read_text() == "ALICE EXAMPLE 3 Example University"
+    site.edit("content/profile.yaml", "Example University", "Other University")
+    site.edit("content/profile.yaml", "name: Alice Example", "name: Alice B")
+    site.build()
+    assert (site.out / "index.html").read_text() == "ALICE B 3 Other University"
+
+
+def test_homepage_content_comes_goes_and_changes(site: Site) -> None:
+    """News, talks, a CV and content/files/ follow every edit (home page, their own pages, the
+    feed), as a build from scratch of the same files shows them."""
+    site.build()
+    site.write("content/news.yaml", "- {date: 2026-10-01, text: 'First *news*'}\n")
+    site.build()
+    assert "First" in (site.out / "news" / "index.html").read_text(encoding="utf-8")
+    site.edit("content/news.yaml", "First", "Changed")
+    site.write("content/talks.yaml", "- {title: A Talk, event: Conf, date: 2026-03-01}\n")
+    site.write("content/files/cv.txt", "the CV\n")
+    site.build()
+    assert (site.out / "files" / "cv.txt").read_text(encoding="utf-8") == "the CV\n"
+    assert "Changed" in (site.out / "index.html").read_text(encoding="utf-8")
+    site.write(
+        "content/cv.yaml",
+        "- title: Education\n  type: time_table\n  contents:\n"
+        "    - {title: PhD, institution: Uni, year: 2020}\n",
+    )
+    site.build()
+    assert "PhD" in (site.out / "cv" / "index.html").read_text(encoding="utf-8")
+    (site.root / "content" / "news.yaml").unlink()
+    (site.root / "content" / "files" / "cv.txt").unlink()
+    site.build()
+    assert not (site.out / "news").exists() and not (site.out / "files" / "cv.txt").exists()

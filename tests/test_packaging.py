@@ -49,6 +49,7 @@ def test_wheel_install_init_build(tmp_path: Path) -> None:
     assert "generator/themes/scholar/templates/index.html" in names
     assert "generator/themes/scholar/static/style.css" in names
     assert "generator/skeleton/site.yaml" in names
+    assert "generator/serve_client.js" in names
     assert not any(n.startswith(("tests/", "content/")) for n in names)
 
     env_dir = tmp_path / "venv"
@@ -67,6 +68,12 @@ def test_wheel_install_init_build(tmp_path: Path) -> None:
     assert len(paths) == 4, where.stdout
     for path in paths:
         assert path.is_relative_to(env_dir.resolve()), (path, env_dir)
+    client = _run(
+        [str(python), "-c", "from generator.serve import client_script; print(client_script())"],
+        tmp_path,
+        env,
+    )
+    assert "new EventSource(" in client.stdout  # package data, read from the installed wheel
     _run([str(python), "-m", "pip", "check"], tmp_path, env)
 
     work = tmp_path / "elsewhere"

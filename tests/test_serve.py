@@ -16,12 +16,13 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, TypeVar
+from typing import IO, TYPE_CHECKING, TypeVar
 
 import pytest
 
-from generator.build import BuildCache, build_site
-from generator.output import MARKER, sync_site
+from generator.build import build_site
+from generator.incremental import Rebuilder
+from generator.output import MARKER
 from generator.serve import EditorFilter, inject, mount_path, resolve_request
 from tests.conftest import ALICE_SITE_YAML, REPO, copy_example_site, write_alice_site
 
@@ -266,6 +267,14 @@ def test_root_redirects_to_base_path(server: Server) -> None:
     assert server.get("/elsewhere/index.html")[0] == 404
 
 
+def test_served_pages_carry_the_packaged_client(server: Server) -> None:
+    client = (REPO / "generator" / "serve_client.js").read_bytes()
+    assert b"new EventSource(" in client
+    status, _, body = server.get("/profile/papers/first2026/")
+    assert status == 200 and client in body
+    assert body.count(b"<script data-scholarpage-live") == 1
+
+
 TRAVERSALS = [
     "/profile/../site.yaml",
     "/profile/../../../../etc/passwd",
@@ -351,34 +360,33 @@ def test_build_output_has_no_reload_script(site: Path, tmp_path: Path) -> None:
 def test_incremental_build_rewrites_only_changed_files(
     site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import generator.build as build_module
-    from generator.bibtex import read_papers as real  # what generator.build calls
-    from generator.model import Paper
+    from generator import bibtex
 
-    parses: list[int] = []
+    reads: list[int] = []
+    real = bibtex.entry_blocks  # what the incremental reader calls per file it parses
 
-    def counting(*args: Any, **kwargs: Any) -> tuple[Paper, ...]:
-        parses.append(1)
-        return real(*args, **kwargs)
+    def counting(text: str) -> Iterator[bibtex.RawEntry]:
+        reads.append(1)
+        return real(text)
 
-    monkeypatch.setattr(build_module, "read_papers", counting)
+    monkeypatch.setattr(bibtex, "entry_blocks", counting)
     out = tmp_path / "serve-out"
     out.mkdir()
-    cache = BuildCache()
-    first = build_site(site, output=out, cache=cache, incremental=True)
+    builder = Rebuilder(site, output=out)
+    first = builder.build()
     assert (out / MARKER).is_file() and "index.html" in first.changed
     stamps = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
 
     # a template/CSS-only edit: no BibTeX parsing, only the stylesheet is rewritten
     (site / "themes/local/static/style.css").write_text("body { color: red; }\n")
-    second = build_site(site, output=out, cache=cache, incremental=True)
-    assert len(parses) == 1, "unchanged .bib files are not parsed again"
+    second = builder.build()
+    assert len(reads) == 1, "unchanged .bib files are not parsed again"
     assert second.changed == ("assets/style.css",)
 
     bib = site / "content" / "papers.bib"
     bib.write_text(bib.read_text().replace("A First Paper", "A Renamed Paper"))
-    third = build_site(site, output=out, cache=cache, incremental=True)
-    assert len(parses) == 2
+    third = builder.build()
+    assert len(reads) == 2
     assert "index.html" in third.changed
     assert not any("second2025" in path for path in third.changed)
     for path, stamp in stamps.items():
@@ -388,25 +396,25 @@ def test_incremental_build_rewrites_only_changed_files(
 
     # a paper removed from the .bib: its page and its folder go, nothing else is touched
     bib.write_text(bib.read_text().split("@article{second2025")[0])
-    fourth = build_site(site, output=out, cache=cache, incremental=True)
+    fourth = builder.build()
     assert "papers/second2025/index.html" in fourth.changed
     assert not (out / "papers" / "second2025").exists()
     assert (out / MARKER).is_file()
 
     # without the in-memory record, files are compared with the disk: nothing to rewrite
-    again = build_site(site, output=out, cache=BuildCache(), incremental=True)
+    again = Rebuilder(site, output=out).build()
     assert again.changed == ()
 
 
-def test_sync_site_refuses_a_folder_it_did_not_make(tmp_path: Path) -> None:
+def test_incremental_build_refuses_a_folder_it_did_not_make(site: Path, tmp_path: Path) -> None:
     from generator.errors import ScholarpageError
-    from generator.model import Output
 
     out = tmp_path / "mine"
     out.mkdir()
     (out / "notes.txt").write_text("precious")
     with pytest.raises(ScholarpageError):
-        sync_site((Output("index.html", b"x"),), out, tmp_path / "site")
+        Rebuilder(site, output=out).build()
+    assert [p.name for p in out.iterdir()] == ["notes.txt"]
     assert (out / "notes.txt").read_text() == "precious"
 
 
@@ -461,7 +469,7 @@ def test_repo_example_site_serves_copy(tmp_path: Path) -> None:
     """The example site (this repository) builds incrementally into a serve-style folder."""
     example = copy_example_site(tmp_path / "example")
     out = tmp_path / "out"
-    result = build_site(example, output=out, cache=BuildCache(), incremental=True)
+    result = Rebuilder(example, output=out).build()
     assert result.papers > 0 and (out / "index.html").is_file()
 
 

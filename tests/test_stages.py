@@ -21,9 +21,10 @@ from generator.assemble import (
     unique_slugs,
 )
 from generator.bibtex import category_code, read_papers
-from generator.build import BuildCache, build_site, reference_date
+from generator.build import build_site, reference_date
 from generator.config import load_config
 from generator.errors import ScholarpageError, Warnings
+from generator.incremental import Rebuilder
 from generator.markdown import render_markdown
 from generator.model import BadgeSpec, BibSource, Output, Paper
 from generator.output import MARKER, write_site
@@ -407,16 +408,16 @@ def test_cached_environment_sees_new_and_edited_templates(
 ) -> None:
     site = make_site()
     out = tmp_path / "out"
-    cache = BuildCache()
-    build_site(site, output=out, cache=cache, incremental=True)
+    builder = Rebuilder(site, output=out)
+    builder.build()
     assert "Ada Example" in (out / "index.html").read_text(encoding="utf-8")
     override = site / "templates" / "index.html"
     override.parent.mkdir()
     override.write_text("first {{ profile.name }}", encoding="utf-8")
-    build_site(site, output=out, cache=cache, incremental=True)
+    builder.build()
     assert (out / "index.html").read_text(encoding="utf-8") == "first Ada Example"
     override.write_text("second {{ profile.name }}", encoding="utf-8")
     os.utime(override, (1, 2_000_000_000))  # a distinct mtime even on coarse clocks
-    result = build_site(site, output=out, cache=cache, incremental=True)
+    result = builder.build()
     assert (out / "index.html").read_text(encoding="utf-8") == "second Ada Example"
     assert result.changed == ("index.html",)
