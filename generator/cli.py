@@ -121,7 +121,7 @@ def _migrate_parser(
 
     mig = sub.add_parser(
         "migrate",
-        help="turn an al-folio, academicpages or Hugo Blox site into a scholarpage site",
+        help="move an al-folio, academicpages or Hugo Blox site over",
         description="Read the site in SRC (never written to) and write a scholarpage site into "
         "DEST (new or empty); what could not be carried over is listed with its file and line.",
     )
