@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from generator import bibtex, latex
+from generator.bibtex import block as bib_block
 from generator.bibtex import read_papers, split_entries
 from generator.cache import CACHE_DIR_NAME
 from generator.errors import ScholarpageError, Warnings
@@ -374,7 +375,7 @@ def test_memo_edit_reads_like_a_cold_run_and_converts_only_the_edit(
     real_parse = bibtex.parse_block
 
     def counting(
-        text: str, macros: dict[str, str], budget: int = bibtex._BLOCK_EXPANSION
+        text: str, macros: dict[str, str], budget: int = bib_block._BLOCK_EXPANSION
     ) -> dict[str, object]:
         parsed.append(text)
         return real_parse(text, macros, budget)
