@@ -16,6 +16,7 @@ from generator.errors import Warnings
 _NOT_INHERITED = frozenset(
     {"crossref", "xref", "ids", "key", "entryset", "label", "shorthand", "sortkey", "related"}
 )
+_TRUE = frozenset({"true", "yes", "1"})
 # Parent types whose title is the child's booktitle (biblatex's inheritance table, simplified).
 _BOOK_PARENTS = frozenset(
     {
@@ -29,6 +30,8 @@ _BOOK_PARENTS = frozenset(
         "mvreference",
     }
 )
+# What a crossref container may be: a volume that holds papers, never a paper type.
+_CONTAINER_TYPES = _BOOK_PARENTS | {"periodical"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -353,9 +356,44 @@ def _cycle_chain(
     return " -> ".join(names + [name.lower() for name in tail]), link[closing]
 
 
+def containers(entries: dict[str, _Entry]) -> frozenset[str]:
+    """The keys of crossref containers: volumes (@proceedings, @book, @collection, ... as in
+    _CONTAINER_TYPES) that another entry crossrefs (DBLP's "with crossref" export holds one
+    @proceedings per venue) and whose fields flow into those papers. Such a volume is a paper of
+    its own only when it says so: it has authors of its own (a book whose chapters crossref it),
+    or it is marked `selected`. The members of a crossref cycle stay papers (no
+    entry of a cycle is only a venue of the others). Linear: each crossref is followed once."""
+    lower = {k.lower(): k for k in entries}
+    parent: dict[str, str] = {}
+    for key, entry in entries.items():
+        target = lower.get(entry.fields.get("crossref", "").strip().lower())
+        if target is not None and target != key:
+            parent[key] = target
+    in_cycle: set[str] = set()
+    done: set[str] = set()
+    for start in parent:
+        path: dict[str, int] = {}
+        node: str | None = start
+        while node is not None and node not in done and node not in path:
+            path[node] = len(path)
+            node = parent.get(node)
+        if node is not None and node in path:  # the walk closed a loop at `node`
+            in_cycle.update(k for k, i in path.items() if i >= path[node])
+        done.update(path)
+    return frozenset(
+        key
+        for key in set(parent.values())
+        if key not in in_cycle
+        and entries[key].kind in _CONTAINER_TYPES
+        and not entries[key].persons.get("author")
+        and entries[key].fields.get("selected", "").strip().lower() not in _TRUE
+    )
+
+
 def resolve_entries(entries: list[_Entry], warnings: Warnings) -> dict[str, _Entry]:
     """The entries that become papers, by key: duplicates and @set skipped, keyless ones keyed,
-    crossref/xref fields inherited."""
+    crossref/xref fields inherited, crossref containers (see `containers`) left out."""
     merged = _merge(entries, warnings)
+    held = containers(merged)
     _inherit(merged, warnings)
-    return merged
+    return {key: entry for key, entry in merged.items() if key not in held}
