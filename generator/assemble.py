@@ -9,7 +9,7 @@ import unicodedata
 from collections import Counter
 from pathlib import Path
 
-from generator.model import Metric, Page, Paper, Person, Profile, Site, SiteConfig
+from generator.model import Content, Metric, Page, Paper, Person, Profile, Site, SiteConfig
 
 MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -142,8 +142,11 @@ def assemble_site(
     reference_date: dt.date,
     pages: tuple[Page, ...] = (),
     files: tuple[tuple[str, Path], ...] = (),
+    content: Content | None = None,
 ) -> Site:
-    """The site a theme renders: papers in display order with slugs and owner positions."""
+    """The site a theme renders: papers in display order with slugs and owner positions.
+    `content`: news, CV, talks, ... (generator/content.py); its content/files/ join the files
+    published as is."""
     ordered = sort_papers(papers, config.sort)
     keys = owner_keys(profile)
     owners = tuple(owner_positions(p, keys) for p in ordered)
@@ -157,5 +160,6 @@ def assemble_site(
         reference_date=reference_date,
         pages=tuple(sorted(pages, key=lambda p: (p.nav_order, p.title.casefold(), p.slug))),
         owner_authors=owners,
-        files=files,
+        files=tuple(sorted({**dict(files), **dict(content.files)}.items())) if content else files,
+        content=content,
     )

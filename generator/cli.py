@@ -71,7 +71,24 @@ def _parser() -> argparse.ArgumentParser:
         "content/ or no .scholarpage marker): its files are replaced, its history is kept",
     )
     _import_parser(sub)
+    _migrate_parser(sub)
     return parser
+
+
+def _migrate_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from generator.migrate import GENERATORS
+
+    mig = sub.add_parser(
+        "migrate",
+        help="turn an al-folio, academicpages or Hugo Blox site into a scholarpage site",
+        description="Read the site in SRC (never written to) and write a scholarpage site into "
+        "DEST (new or empty); what could not be carried over is listed with its file and line.",
+    )
+    mig.add_argument(
+        "generator", choices=GENERATORS, metavar="GENERATOR", help=", ".join(GENERATORS)
+    )
+    mig.add_argument("src", type=Path, metavar="SRC", help="the site to migrate from")
+    mig.add_argument("dest", type=Path, metavar="DEST", help="the new scholarpage site folder")
 
 
 def _import_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -304,12 +321,31 @@ def _print_import(report: ImportReport, *, verbose: bool) -> None:
         print(f"{report.into} is unchanged.")
 
 
+def _cmd_migrate(args: argparse.Namespace) -> int:
+    from generator.importers.records import printable
+    from generator.migrate import migrate_site
+
+    report = migrate_site(args.generator, args.src, args.dest)
+    if args.quiet:
+        return EXIT_OK
+    print(f"Migrated {args.generator} site {args.src} into {args.dest} ({report.files} files)")
+    for item in report.carried:
+        print(f"  + {printable(item, 200)}")
+    if report.lost:
+        print(f"Not carried over ({len(report.lost)}):")
+        for lost in report.lost:
+            print(f"  - {printable(lost.format(), 300)}")
+    print(f"Next: scholarpage build {args.dest}")
+    return EXIT_OK
+
+
 COMMANDS = {
     "build": _cmd_build,
     "init": _cmd_init,
     "serve": _cmd_serve,
     "deploy": _cmd_deploy,
     "import": _cmd_import,
+    "migrate": _cmd_migrate,
 }
 
 

@@ -22,8 +22,9 @@ from urllib.parse import urlsplit
 import jinja2
 from markupsafe import Markup
 
-from generator import __version__, seo
+from generator import __version__, content, seo
 from generator.assemble import format_date
+from generator.cvpdf import cv_pdf_outputs
 from generator.errors import ScholarpageError, Warnings
 from generator.model import Output, Page, Paper, Site
 from generator.sources import PHOTO, PUBLISHED, Refusal, publishable, read_input
@@ -161,7 +162,10 @@ LINK_FIELDS = (("PDF", "pdf"), ("Code", "code"), ("Slides", "slides"), ("Web", "
 
 
 def paper_files(
-    site_dir: Path, papers: tuple[Paper, ...], warnings: Warnings
+    site_dir: Path,
+    papers: tuple[Paper, ...],
+    warnings: Warnings,
+    published: frozenset[str] = frozenset(),
 ) -> tuple[tuple[str, Path], ...]:
     """The site's own files that papers link to by path (`pdf = {files/a.pdf}`), to publish at
     the same path. One that may not be published (missing, outside the site folder once symlinks
@@ -175,6 +179,8 @@ def paper_files(
             if target is None or target[0] != "file":
                 continue
             path = target[1]
+            if path in published:  # content/files/ publishes it (generator/files.py)
+                continue
             source = publishable(site_dir, path, PUBLISHED)
             if isinstance(source, Path):
                 found[path] = source
@@ -446,8 +452,9 @@ def site_context(site: Site, contexts: Sequence[dict[str, Any]]) -> dict[str, An
         "papers": papers,
         **list_context(site, papers),
         "pages": pages,
-        "nav": [{"title": "Home", "path": INDEX}]
-        + [{"title": p["title"], "path": p["path"]} for p in pages if p["nav"]],
+        # Home, the pages and the homepage's content pages (generator/content.py)
+        "nav": content.content_nav(site.content, {"title": "Home", "path": INDEX}, pages),
+        **content.shared_context(site.content, config),
         "options": options,
         "owner": {"name": profile.name, "names": [profile.name, *profile.aliases]},
         "reference_date": site.reference_date.isoformat(),
@@ -568,6 +575,9 @@ def page_jobs(
             "page": {**_page_helpers(path, base_url)["page"], **md_page},
         }
         jobs.append(PageJob(md_page["template"], path, own))
+    # the homepage's content pages: news/, cv/, talks/, ... (generator/content.py)
+    for template, path, own in content.page_jobs(site.content, site.config, context):
+        jobs.append(PageJob(template, path, own))
     missing = seo.head(robots="noindex")
     missing["jsonld"] = Markup(missing["jsonld"])
     jobs.append(PageJob("404.html", seo.NOT_FOUND, {"seo": missing}, root_links=True))
@@ -669,6 +679,7 @@ def site_outputs(
     derives (robots.txt, favicon, .bib files, sitemap and feed)."""
     shown = [o for o in pages if o.path != seo.NOT_FOUND]
     outputs = [*shown, *static_outputs(site, theme), *(o for o in pages if o.path == seo.NOT_FOUND)]
+    outputs += cv_pdf_outputs(site, outputs)  # cv.pdf printed from cv/ (generator/cvpdf.py)
     options = {**dict(theme.options), **dict(site.config.theme_options)}
     outputs += seo.site_files(
         site,
