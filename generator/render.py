@@ -86,12 +86,32 @@ TYPE_LABELS = {
     "misc": "Other",
     "unpublished": "Preprint",
     "online": "Preprint",
+    "patent": "Patent",
+    "dataset": "Dataset",
+    "data": "Dataset",
+    "software": "Software",
+    "talk": "Talk",
+    "presentation": "Talk",
+    "proceedings": "Proceedings",
+    "collection": "Book",
 }
+# Venues that are preprint servers, not journals: DBLP files arXiv versions as
+# `@article{..., journal = {CoRR}}` and ECCC reports as `journal = {Electron. Colloquium Comput.
+# Complex.}`; Google Scholar writes "arXiv preprint arXiv:2101.00001" or "bioRxiv".
+_PREPRINT_VENUE = re.compile(
+    r"^\s*(?:corr|\w*rxiv\b.*|.*\bpreprints?\b.*|eccc\b.*|ssrn\b.*|research square\b.*"
+    r"|electron(?:ic)?\.? colloquium (?:on )?comput(?:ational|\.)? complex.*"
+    r"|iacr cryptol(?:ogy|\.) eprint.*)\s*$",
+    re.I,
+)
 
 
 def paper_type(paper: Paper) -> tuple[str, str]:
-    """(filter value, label): an arXiv entry without a venue is a preprint, whatever its type."""
+    """(filter value, label): an arXiv entry without a venue, or one whose venue is a preprint
+    server (CoRR, ECCC, bioRxiv, ...), is a preprint, whatever its type."""
     if paper.arxiv_id and paper.venue is None:
+        return "preprint", "Preprint"
+    if paper.venue is not None and _PREPRINT_VENUE.match(paper.venue.text):
         return "preprint", "Preprint"
     label = TYPE_LABELS.get(paper.entry_type, paper.entry_type.capitalize())
     return label.lower().replace(" ", "-"), label
@@ -175,8 +195,30 @@ def paper_files(
     return tuple(sorted(found.items()))
 
 
+_DOI_URL = re.compile(r"^(?:https?://)?(?:dx\.)?doi\.org/(10\.[^?#]+?)/*$", re.I)
+_ARXIV_LINK = re.compile(
+    r"^(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/([^?#]+?)(?:v\d+)?(?:\.pdf)?/*$",
+    re.I,
+)
+
+
+def link_identity(url: str) -> str:
+    """What a link points at, so that two spellings of one target count once: doi.org and
+    dx.doi.org (DOIs are case-insensitive), arxiv.org/abs and /pdf (any version), http and
+    https, a trailing slash."""
+    url = url.strip()
+    doi = _DOI_URL.match(url)
+    if doi:
+        return "doi:" + doi.group(1).lower()
+    arxiv = _ARXIV_LINK.match(url)
+    if arxiv:
+        return "arxiv:" + arxiv.group(1).lower()
+    return re.sub(r"^https?://(?:www\.)?", "", url).rstrip("/").lower()
+
+
 def _paper_links(paper: Paper, files: frozenset[str]) -> list[dict[str, str]]:
-    """Links as absolute URLs or site paths (of published `files`); templates use rel()."""
+    """Links as absolute URLs or site paths (of published `files`); templates use rel().
+    One link per target: DBLP repeats the DOI URL in `url`, which is then no second link."""
     links: list[dict[str, str]] = []
     if paper.arxiv_id:
         links.append({"label": "arXiv", "url": f"https://arxiv.org/abs/{paper.arxiv_id}"})
@@ -188,7 +230,7 @@ def _paper_links(paper: Paper, files: frozenset[str]) -> list[dict[str, str]]:
         if target is None or (target[0] == "file" and target[1] not in files):
             continue
         url = target[1]
-        if not any(link["url"] == url for link in links):
+        if not any(link_identity(link["url"]) == link_identity(url) for link in links):
             links.append({"label": label, "url": url})
     return links
 

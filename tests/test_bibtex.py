@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from generator import bibtex, latex
+from generator.bibtex import block as bib_block
 from generator.bibtex import read_papers, split_entries
 from generator.cache import CACHE_DIR_NAME
 from generator.errors import ScholarpageError, Warnings
@@ -112,7 +113,8 @@ def test_crossref_inheritance_and_cycles() -> None:
     assert child.venue is not None and child.venue.text == "Proceedings of the Example Conference"
     assert child.date.year == 2019 and child.pages == "1–10"
     assert child.publisher is not None and child.publisher.text == "Example Press"
-    assert len(papers) == 5
+    # `proc` is a crossref container (issue 14): its fields are in `child`, it is no paper
+    assert sorted(p.key for p in papers) == ["child", "loop1", "loop2", "orphan"]
     assert warnings == [
         "crossref.bib:8: crossref cycle: loop1 -> loop2 -> loop1",
         "crossref.bib:13: crossref cycle: loop2 -> loop1 -> loop2",
@@ -374,7 +376,7 @@ def test_memo_edit_reads_like_a_cold_run_and_converts_only_the_edit(
     real_parse = bibtex.parse_block
 
     def counting(
-        text: str, macros: dict[str, str], budget: int = bibtex._BLOCK_EXPANSION
+        text: str, macros: dict[str, str], budget: int = bib_block._BLOCK_EXPANSION
     ) -> dict[str, object]:
         parsed.append(text)
         return real_parse(text, macros, budget)
@@ -392,3 +394,72 @@ def test_memo_edit_reads_like_a_cold_run_and_converts_only_the_edit(
     again = _memo_run(path, served, memo)
     assert again == warm and all(a is b for a, b in zip(again[0], warm[0], strict=True))
     assert (served / "latex.json").stat().st_mtime_ns == stamp
+
+
+# Crossref containers (issue 14), on snippets shaped as in ../shared/corpus/bib: DBLP's
+# dblp_homepage_crossref.bib (@proceedings with editors that papers crossref), biblatex's
+# biblatex_examples.bib (@inbook -> @book with an author, @mvbook chains), bibtex_xampl.bib.
+_DBLP_CHILD = """@inproceedings{DBLP:conf/stoc/FournierL0T24,
+  author = {Herv{\\'{e}} Fournier and Nutan Limaye},
+  title = {Lower Bounds},
+  booktitle = {{STOC}},
+  crossref = {%s},
+  year = {2024}
+}
+"""
+_DBLP_PROC = """@proceedings{DBLP:conf/stoc/2024,
+  editor = {Bojan Mohar and Igor Shinkar},
+  title = {Proceedings of the 56th Annual {ACM} Symposium on Theory of Computing, {STOC} 2024},
+  publisher = {{ACM}},
+  year = {2024}%s
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("bib", "listed"),
+    [
+        # DBLP: an editors-only @proceedings that a paper crossrefs is a venue, not a paper
+        (_DBLP_CHILD % "DBLP:conf/stoc/2024" + _DBLP_PROC % "", ["DBLP:conf/stoc/FournierL0T24"]),
+        # crossref keys match case-insensitively, as BibTeX matches them
+        (_DBLP_CHILD % "dblp:CONF/stoc/2024" + _DBLP_PROC % "", ["DBLP:conf/stoc/FournierL0T24"]),
+        # the owner marks the proceedings as theirs: it stays a paper
+        (
+            _DBLP_CHILD % "DBLP:conf/stoc/2024" + _DBLP_PROC % ",\n  selected = {true}",
+            ["DBLP:conf/stoc/2024", "DBLP:conf/stoc/FournierL0T24"],
+        ),
+        # nothing crossrefs it: an edited volume of the owner's is a paper
+        (_DBLP_PROC % "", ["DBLP:conf/stoc/2024"]),
+        # a book with an author of its own, whose chapter crossrefs it, is a paper too
+        (
+            "@inbook{chap, author = {A. Writer}, title = {Ch}, crossref = {book}}\n"
+            "@book{book, author = {A. Writer}, title = {The Book}, year = 2001}\n",
+            ["book", "chap"],
+        ),
+        # a chain: only what is crossreffed and authorless is a container, at every level
+        (
+            "@inproceedings{p, author = {A. B}, title = {P}, crossref = {vol}}\n"
+            "@proceedings{vol, editor = {E. D}, title = {Vol}, crossref = {mv}}\n"
+            "@mvproceedings{mv, editor = {E. D}, title = {All}, year = 1999}\n",
+            ["p"],
+        ),
+        # a crossref loop: no member is only the venue of another, all stay
+        (
+            "@inproceedings{l1, title = {One}, crossref = {l2}}\n"
+            "@proceedings{l2, title = {Two}, crossref = {l1}}\n",
+            ["l1", "l2"],
+        ),
+        # an entry crossreffing itself is not its own container
+        ("@proceedings{self, editor = {E. D}, title = {S}, crossref = {self}}\n", ["self"]),
+    ],
+)
+def test_crossref_containers_are_not_papers(tmp_path: Path, bib: str, listed: list[str]) -> None:
+    path = tmp_path / "refs.bib"
+    path.write_text(bib, encoding="utf-8")
+    warnings = Warnings()
+    papers = read_papers((BibSource(path),), (), warnings)
+    assert sorted(p.key for p in papers) == sorted(listed)
+    assert not [w for w in warnings.items if "skipped" in w.message]
+    cached = PaperReader(tmp_path / CACHE_DIR_NAME)  # the incremental reader agrees
+    again = cached.read((BibSource(path),), (), Warnings())
+    assert [p.key for p in again] == [p.key for p in papers]

@@ -19,6 +19,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator import bibtex
+from generator.bibtex import block as bib_block
+from generator.bibtex import entries as bib_entries
 from generator.bibtex import read_papers
 from generator.cache import CACHE_DIR_NAME
 from generator.errors import Warnings
@@ -26,7 +28,7 @@ from generator.incremental import PaperReader
 from generator.model import BibSource, Paper
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "bib"
-LIMIT = bibtex._VALUE_LIMIT
+LIMIT = bib_block._VALUE_LIMIT
 
 
 def _read(
@@ -59,7 +61,7 @@ class _Results:
         real = bibtex.parse_block
 
         def recording(
-            text: str, macros: dict[str, str], budget: int = bibtex._BLOCK_EXPANSION
+            text: str, macros: dict[str, str], budget: int = bib_block._BLOCK_EXPANSION
         ) -> dict[str, Any]:
             result = real(text, macros, budget)
             self.items.append(result)
@@ -163,8 +165,8 @@ def test_many_concatenations_and_long_values_cost_their_size(
             scanned["chars"] += (found.end() if found else len(string)) - pos
             return found
 
-    monkeypatch.setattr(bibtex, "_QUOTED_PART", Counting(bibtex._QUOTED_PART))
-    monkeypatch.setattr(bibtex, "_BRACED_PART", Counting(bibtex._BRACED_PART))
+    monkeypatch.setattr(bib_block, "_QUOTED_PART", Counting(bib_block._QUOTED_PART))
+    monkeypatch.setattr(bib_block, "_BRACED_PART", Counting(bib_block._BRACED_PART))
     results = _Results(monkeypatch)
     papers, warnings = _read(path)
     assert [p.key for p in papers] == ["hashes", "literal", "quoted", "fits"]
@@ -193,10 +195,10 @@ def test_a_long_macro_used_many_times_is_bounded_by_the_file_budget(
     results = _Results(monkeypatch)
     papers, warnings = _read(path)
     assert len(papers) == 300  # every entry survives
-    fitting = bibtex._FILE_EXPANSION // 99_000
+    fitting = bib_block._FILE_EXPANSION // 99_000
     titled = [p for p in papers if p.title.text.startswith("t")]
     assert len(titled) == fitting
-    assert sum(r.get("expanded", 0) for r in results.items) <= bibtex._FILE_EXPANSION
+    assert sum(r.get("expanded", 0) for r in results.items) <= bib_block._FILE_EXPANSION
     over = [w for w in warnings if "exceeds the budget" in w]
     assert len(over) == 300 - fitting
     assert over[0] == (
@@ -210,7 +212,7 @@ def test_one_entry_cannot_expand_beyond_its_block_budget(tmp_path: Path) -> None
     text = f'@string{{big = "{"t" * 99_000}"}}\n@misc{{one,\n  title = big,\n{fields}}}\n'
     (paper,), warnings = _read(_write(tmp_path, text))
     assert len(paper.title.text) == 99_000
-    kept = bibtex._BLOCK_EXPANSION // 99_000  # title and f0..f8
+    kept = bib_block._BLOCK_EXPANSION // 99_000  # title and f0..f8
     assert len(warnings) == 21 - kept
     assert warnings[0].startswith(f"{3 + kept}: field 'f{kept - 1}': expanding @string macro")
 
@@ -235,7 +237,7 @@ def test_budget_results_are_the_same_cold_warm_and_served(
         assert warm == cold
         cut = sum("exceeds the budget" in w for w in cold[1])
         assert len(results.items) == cut  # exactly the cut blocks are parsed again
-        assert cut == max(count - bibtex._FILE_EXPANSION // 99_000, 0)
+        assert cut == max(count - bib_block._FILE_EXPANSION // 99_000, 0)
 
 
 def test_real_large_files_stay_far_below_every_bound(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -250,11 +252,11 @@ def test_real_large_files_stay_far_below_every_bound(monkeypatch: pytest.MonkeyP
         assert not [w for w in warnings if "100,000" in w or "budget" in w]
         assert not any("budget_cut" in r for r in results.items)
         expanded = sum(r.get("expanded", 0) for r in results.items)
-        assert expanded < path.stat().st_size < bibtex._FILE_EXPANSION
+        assert expanded < path.stat().st_size < bib_block._FILE_EXPANSION
         assert results.longest_value() < LIMIT // 10
 
 
-class _PybtexStrings(bibtex._BlockParser):
+class _PybtexStrings(bib_block._BlockParser):
     """The parser with pybtex's own string reading, as the reference for _string_part."""
 
     def _string_part(self, quoted: bool) -> str:
@@ -274,7 +276,7 @@ def test_string_values_read_as_pybtex_reads_them(pieces: list[str], opening: str
     text = "@misc{key,\n  title = " + opening + "".join(pieces) + ",\n  year = 2000}"
     ours = bibtex.parse_block(text, {})
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(bibtex, "_BlockParser", _PybtexStrings)
+        patch.setattr(bib_block, "_BlockParser", _PybtexStrings)
         theirs = bibtex.parse_block(text, {})
     assert ours == theirs
 
@@ -307,15 +309,15 @@ class _Steps:
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.calls = 0
-        real = bibtex._pass_down
+        real = bib_entries._pass_down
 
         def counting(
-            key: str, entry: bibtex._Entry, above: bibtex._Inherited | None
-        ) -> bibtex._Inherited:
+            key: str, entry: bib_entries._Entry, above: bib_entries._Inherited | None
+        ) -> bib_entries._Inherited:
             self.calls += 1
             return real(key, entry, above)
 
-        monkeypatch.setattr(bibtex, "_pass_down", counting)
+        monkeypatch.setattr(bib_entries, "_pass_down", counting)
 
 
 @pytest.mark.parametrize("parents_first", [False, True])
@@ -332,7 +334,7 @@ def test_crossref_steps_grow_linearly_with_the_chain(
             papers, warnings = _read(path, cache=cache)
         assert (papers, warnings) == cold  # warm: blocks from the cache, inheritance redone
         steps.append(counter.calls)
-        assert warnings == [] and len(papers) == count + 1
+        assert warnings == [] and len(papers) == count  # the top @proceedings is a container
         first = next(p for p in papers if p.key == "e0")
         assert first.venue is not None and first.venue.text == "Top"  # booktitle from the top
         assert first.date.year == 1999 and first.pages == "0"
@@ -360,7 +362,7 @@ def test_a_cycle_is_resolved_going_round_it_twice(
 def test_a_20000_long_chain_finishes_without_recursion(tmp_path: Path) -> None:
     count = 20_000
     papers, warnings = _read(_write(tmp_path, _chain(count)))
-    assert warnings == [] and len(papers) == count + 1
+    assert warnings == [] and len(papers) == count  # the top @proceedings is a container
     assert all(p.venue is not None and p.venue.text == "Top" for p in papers[:count])
     assert all(p.date.year == 1999 for p in papers)
 
@@ -407,23 +409,23 @@ def test_inherited_fields_are_bounded_nearest_first(
 ) -> None:
     """A chain of 2,000 entries, each with a field of its own: unbounded, the entries would
     inherit 2,000,000 fields in all; each passes down at most the nearest 200."""
-    count, cap = 2000, bibtex._MAX_INHERITED
+    count, cap = 2000, bib_entries._MAX_INHERITED
     lines = [
         f"@misc{{e{i}, title = {{E{i}}}, f{i} = {{{i}}}, crossref = {{e{i + 1}}}}}"
         for i in range(count)
     ]
     lines.append(f"@misc{{e{count}, title = {{Top}}, f{count} = {{top}}}}")
     passed: list[int] = []
-    real = bibtex._pass_down
+    real = bib_entries._pass_down
 
     def measuring(
-        key: str, entry: bibtex._Entry, above: bibtex._Inherited | None
-    ) -> bibtex._Inherited:
+        key: str, entry: bib_entries._Entry, above: bib_entries._Inherited | None
+    ) -> bib_entries._Inherited:
         result = real(key, entry, above)
         passed.append(len(result.fields))
         return result
 
-    monkeypatch.setattr(bibtex, "_pass_down", measuring)
+    monkeypatch.setattr(bib_entries, "_pass_down", measuring)
     papers, warnings = _read(_write(tmp_path, "\n".join(lines) + "\n"))
     assert len(papers) == count + 1 and len(passed) == count
     assert max(passed) == cap and sum(passed) <= count * cap
@@ -439,7 +441,7 @@ def test_many_keyless_entries_alike_get_keys_in_linear_work(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     checks: list[int] = []
-    real = bibtex._generated_key
+    real = bib_entries._generated_key
 
     class Taken:
         """The set of taken keys, counting the lookups made in it."""
@@ -451,10 +453,10 @@ def test_many_keyless_entries_alike_get_keys_in_linear_work(
             checks[-1] += 1
             return key in self.keys
 
-    def counting(entry: bibtex._Entry, taken: set[str], tried: dict[str, int]) -> str:
+    def counting(entry: bib_entries._Entry, taken: set[str], tried: dict[str, int]) -> str:
         return real(entry, cast(set[str], Taken(taken)), tried)
 
-    monkeypatch.setattr(bibtex, "_generated_key", counting)
+    monkeypatch.setattr(bib_entries, "_generated_key", counting)
     entry = "@article{,\n  author = {Doe, Jane},\n  year = 2020,\n  title = {Same Title},\n}\n"
     for count in (500, 1000):
         checks.append(0)
@@ -468,7 +470,7 @@ def test_many_keyless_entries_alike_get_keys_in_linear_work(
 
 
 def _walk_each_chain(
-    entries: dict[str, bibtex._Entry], warnings: Warnings, *, as_written: bool
+    entries: dict[str, bib_entries._Entry], warnings: Warnings, *, as_written: bool
 ) -> None:
     """The previous _inherit, quadratic (each entry walked its whole chain). It read each
     parent's fields as the walk had already filled them, so its result could depend on the
@@ -502,12 +504,12 @@ def _walk_each_chain(
             chain.append(target.lower())
             parent = written[target] if as_written else entries[target]
             for name, value in parent.fields.items():
-                if name in bibtex._NOT_INHERITED:
+                if name in bib_entries._NOT_INHERITED:
                     continue
                 target_name = name
-                if name == "title" and parent.kind in bibtex._BOOK_PARENTS:
+                if name == "title" and parent.kind in bib_entries._BOOK_PARENTS:
                     target_name = "booktitle"
-                elif name == "booktitle" and parent.kind in bibtex._BOOK_PARENTS:
+                elif name == "booktitle" and parent.kind in bib_entries._BOOK_PARENTS:
                     continue
                 if target_name not in entry.fields:
                     entry.fields[target_name] = value
@@ -522,12 +524,12 @@ FIELDS = ["title", "booktitle", "year", "publisher", "label", "note", "key"]
 
 
 @st.composite
-def _graphs(draw: st.DrawFn) -> list[bibtex._Entry]:
+def _graphs(draw: st.DrawFn) -> list[bib_entries._Entry]:
     """Up to 7 entries, each of any type, with some fields and names, linked by crossref or
     xref to another entry, itself, an unknown key, a list, or nothing."""
     count = draw(st.integers(1, 7))
     keys = [f"k{i}" for i in range(count)]
-    out: list[bibtex._Entry] = []
+    out: list[bib_entries._Entry] = []
     for index, key in enumerate(keys):
         fields = {name: f"{name} of {key}" for name in draw(st.sets(st.sampled_from(FIELDS)))}
         target = draw(st.sampled_from([*keys, *(k.upper() for k in keys), "gone", "k0, k1", " "]))
@@ -536,24 +538,24 @@ def _graphs(draw: st.DrawFn) -> list[bibtex._Entry]:
         roles = draw(st.sets(st.sampled_from(["author", "editor"])))
         persons = {role: [["", "", f"{role} of {key}", ""]] for role in roles}
         kind = draw(st.sampled_from(KINDS))
-        out.append(bibtex._Entry(kind, key, fields, persons, index + 1, "", Path("g.bib")))
+        out.append(bib_entries._Entry(kind, key, fields, persons, index + 1, "", Path("g.bib")))
     return out
 
 
 def _resolve(
-    entries: list[bibtex._Entry], how: str
+    entries: list[bib_entries._Entry], how: str
 ) -> tuple[dict[str, tuple[dict[str, str], Any]], list[tuple[int | None, str]]]:
     table = {e.key or "": copy.deepcopy(e) for e in entries}
     warnings = Warnings()
     if how == "new":
-        bibtex._inherit(table, warnings)
+        bib_entries._inherit(table, warnings)
     else:
         _walk_each_chain(table, warnings, as_written=how == "as-written")
     resolved = {k: (e.fields, e.persons) for k, e in table.items()}
     return resolved, [(p.line, p.message) for p in warnings.items]
 
 
-def _order_matters(entries: list[bibtex._Entry]) -> bool:
+def _order_matters(entries: list[bib_entries._Entry]) -> bool:
     """Whether the previous walk's fields could depend on the entries' order. It read parents
     as it had already filled them, which showed in two cases: a book-like entry without a title
     of its own but with a parent (it passed on, as booktitle, a title it had inherited, when it
@@ -561,10 +563,10 @@ def _order_matters(entries: list[bibtex._Entry]) -> bool:
     lower = {e.key.lower(): e for e in entries if e.key}
     for entry in entries:
         linked = entry.fields.get("crossref") or entry.fields.get("xref")
-        if entry.kind in bibtex._BOOK_PARENTS and "title" not in entry.fields and linked:
+        if entry.kind in bib_entries._BOOK_PARENTS and "title" not in entry.fields and linked:
             return True
         seen: set[str] = set()
-        node: bibtex._Entry | None = entry
+        node: bib_entries._Entry | None = entry
         while node is not None and node.key not in seen:
             seen.add(node.key or "")
             link = "crossref" if node.fields.get("crossref") else "xref"
@@ -576,7 +578,7 @@ def _order_matters(entries: list[bibtex._Entry]) -> bool:
 
 @settings(max_examples=600, deadline=None)
 @given(_graphs())
-def test_resolution_matches_the_walk_it_replaced(entries: list[bibtex._Entry]) -> None:
+def test_resolution_matches_the_walk_it_replaced(entries: list[bib_entries._Entry]) -> None:
     new = _resolve(entries, "new")
     assert new == _resolve(entries, "as-written")
     previous = _resolve(entries, "previous")
@@ -589,8 +591,8 @@ def test_resolution_matches_the_walk_it_replaced(entries: list[bibtex._Entry]) -
 
 
 def test_an_entry_in_a_cycle_does_not_inherit_its_own_title() -> None:
-    def entry(kind: str, key: str, **fields: str) -> bibtex._Entry:
-        return bibtex._Entry(kind, key, fields, {}, 1, "", Path("c.bib"))
+    def entry(kind: str, key: str, **fields: str) -> bib_entries._Entry:
+        return bib_entries._Entry(kind, key, fields, {}, 1, "", Path("c.bib"))
 
     child = entry("article", "child", crossref="proc")
     proc = entry("proceedings", "proc", title="Proc", crossref="child")
@@ -611,8 +613,8 @@ def test_the_previous_walk_depended_on_the_order_and_this_does_not() -> None:
     inherits that title as its title; the walk gave it as booktitle only when the proceedings
     came first in the file."""
 
-    def entry(kind: str, key: str, **fields: str) -> bibtex._Entry:
-        return bibtex._Entry(kind, key, fields, {}, 1, "", Path("o.bib"))
+    def entry(kind: str, key: str, **fields: str) -> bib_entries._Entry:
+        return bib_entries._Entry(kind, key, fields, {}, 1, "", Path("o.bib"))
 
     child = entry("inproceedings", "child", crossref="proc")
     proc = entry("proceedings", "proc", crossref="series", year="2001")
@@ -638,10 +640,10 @@ def test_real_crossref_files_resolve_as_the_walk_did(
         pytest.skip(f"shared corpus not present at {CORPUS}")
     papers, warnings = _read(path)
 
-    def previous(entries: dict[str, bibtex._Entry], warned: Warnings) -> None:
+    def previous(entries: dict[str, bib_entries._Entry], warned: Warnings) -> None:
         _walk_each_chain(entries, warned, as_written=False)
 
-    monkeypatch.setattr(bibtex, "_inherit", previous)
+    monkeypatch.setattr(bib_entries, "_inherit", previous)
     old_papers, old_warnings = _read(path)
     assert papers == old_papers
     strip = re.compile(r"\n  tip: .*")

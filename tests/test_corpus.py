@@ -20,9 +20,10 @@ import pytest
 
 from generator import build
 from generator.assemble import unique_slugs
-from generator.bibtex import SPECIAL_KINDS, decode_bib, split_entries
+from generator.bibtex import SPECIAL_KINDS, decode_bib, read_papers, split_entries
 from generator.build import build_site
-from generator.model import Output, Paper, Site
+from generator.errors import Warnings
+from generator.model import BibSource, Output, Paper, Site
 from generator.render import render_site
 from generator.theme import Theme
 from tests.conftest import SHARED
@@ -71,7 +72,56 @@ class Built:
     slugs: tuple[str, ...]
     warnings: tuple[str, ...]
     skipped_lines: frozenset[int]
+    containers: frozenset[str]
     pages: dict[str, str]
+
+
+_KEY = re.compile(r"@[ \t]*[\w:-]+[ \t\r\n]*[{(][ \t\r\n]*([^,\s]+)[ \t\r\n]*,")
+_CROSSREF = re.compile(r"(?:^|[,\s])crossref[ \t]*=[ \t]*[{\"][ \t]*([^}\"\s]+)", re.I | re.M)
+_AUTHOR = re.compile(r"(?:^|[,\s])author[ \t]*=", re.I | re.M)
+_SELECTED = re.compile(r"(?:^|[,\s])selected[ \t]*=[ \t]*[{\"]?[ \t]*(?:true|yes|1)\b", re.I | re.M)
+
+
+def _containers(rel: str) -> frozenset[str]:
+    """Crossref containers by plain regexes over each block (not the build's parser): entries
+    another entry crossrefs, of a volume type, with no author and no `selected`, that no crossref
+    loop returns to."""
+    path = CORPUS / rel
+    text = decode_bib(path.read_bytes(), path, ENCODINGS.get(rel))
+    blocks: dict[str, str] = {}
+    volumes: set[str] = set()
+    for block in split_entries(text):
+        found = _KEY.match(block.text)
+        name = found.group(1).lower() if found is not None else None
+        if block.kind in SPECIAL_KINDS or name is None or name in blocks:
+            continue  # the first of duplicate keys is the entry, as in the build
+        blocks[name] = block.text
+        if re.fullmatch(
+            r"(?:mv)?(?:proceedings|book|collection|reference)|periodical", block.kind, re.I
+        ):
+            volumes.add(name)
+    up: dict[str, str] = {}
+    for name, body in blocks.items():
+        target = _CROSSREF.search(body)
+        if target is not None and target.group(1).lower() in blocks:
+            up[name] = target.group(1).lower()
+
+    def looped(key: str) -> bool:
+        seen, node = {key}, up.get(key)
+        while node is not None and node not in seen:
+            seen.add(node)
+            node = up.get(node)
+        return node == key
+
+    return frozenset(
+        key
+        for child, key in up.items()
+        if key != child
+        and key in volumes
+        and not looped(key)
+        and not _AUTHOR.search(blocks[key])
+        and not _SELECTED.search(blocks[key])
+    )
 
 
 def _entry_count(rel: str) -> int:
@@ -149,6 +199,7 @@ def _build(root: Path, rel: str) -> Built:
         slugs=unique_slugs(papers),
         warnings=tuple(p.format() for p in mine),
         skipped_lines=frozenset(p.line or 0 for p in mine if "skipped" in p.message),
+        containers=_containers(rel),
         pages=captured,
     )
 
@@ -176,10 +227,38 @@ def test_no_entry_lost_silently(rel: str, corpus_build: Callable[[str], Built]) 
     built = corpus_build(rel)
     paper_pages = [p for p in built.pages if re.fullmatch(r"papers/[^/]+/index\.html", p)]
     assert len(paper_pages) == len(built.papers)
-    assert len(built.papers) + len(built.skipped_lines) == built.entries, built.warnings
+    # a crossref container is not lost: its fields are in the papers that crossref it
+    counted = len(built.papers) + len(built.skipped_lines) + len(built.containers)
+    assert counted == built.entries, built.warnings
     raw = _index_raw_counts().get(rel)
     if raw is not None and "%@" not in (CORPUS / rel).read_bytes().decode("latin-1"):
         assert raw == built.entries
+
+
+@pytest.mark.parametrize("rel", _corpus_files())
+def test_no_crossref_container_is_listed(rel: str, corpus_build: Callable[[str], Built]) -> None:
+    """DBLP's "with crossref" @proceedings are venues, not papers of the owner (issue 14)."""
+    built = corpus_build(rel)
+    assert not {p.key.lower() for p in built.papers} & built.containers
+
+
+def test_dblp_homepage_lists_no_proceedings() -> None:
+    """The real DBLP homepage export: 39 of its 157 entries are @proceedings that papers
+    crossref; none is a paper, and every paper that crossrefs one takes its venue."""
+    rel = "dblp_homepage_crossref.bib"
+    if not (CORPUS / rel).is_file():
+        pytest.skip(f"{rel} not in the corpus")
+    assert len(_containers(rel)) == 39
+    papers = read_papers((BibSource(CORPUS / rel, None),), (), Warnings())
+    assert len(papers) == 157 - 39
+    assert not [p.key for p in papers if p.entry_type == "proceedings"]
+    text = (CORPUS / rel).read_text(encoding="utf-8")
+    citing = {
+        m.group(1)
+        for m in re.finditer(r"@\w+\{([^,]+),(?:(?!\n@).)*?crossref\s*=\s*\{", text, re.S)
+    }
+    assert citing
+    assert all(p.venue is not None for p in papers if p.key in citing)
 
 
 @pytest.mark.parametrize("rel", _corpus_files())
