@@ -7,7 +7,6 @@ get a did-you-mean and are warnings (errors under --strict).
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import os
 import re
 from collections.abc import Callable
@@ -16,9 +15,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from generator.errors import Problem, ScholarpageError, Warnings
+from generator.errors import Problems, ScholarpageError, Warnings, did_you_mean
 from generator.model import BadgeSpec, BibSource, SiteConfig, ThemeOption
-from generator.theme import check_option_value
 from generator.yamlfile import Bounds, YamlDoc, read_yaml, shown
 
 CONFIG_NAME = "site.yaml"
@@ -69,9 +67,50 @@ BADGE_DECIMALS = Bounds(0, 6)
 """`paper_badges[i].decimals`: digits shown after the point."""
 
 
-def _did_you_mean(key: str, choices: list[str]) -> str | None:
-    close = difflib.get_close_matches(key, choices, n=1, cutoff=0.6)
-    return f"did you mean '{close[0]}'?" if close else None
+OPTION_INT = Bounds(0, 10_000)
+"""The range of an `int` option (counts such as authors or items shown)."""
+_COLOR = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
+
+
+def check_option_value(spec: ThemeOption, value: Any) -> tuple[Any, str | None]:
+    """Convert `value` to the option's type; (value, None) when fine, (default, error) when not.
+
+    Shared by theme.yaml defaults and site.yaml `theme_options`, so both are held to one rule.
+    """
+    if value is None and spec.nullable:
+        return None, None
+    kind = spec.kind
+    if kind == "bool":
+        if isinstance(value, bool):
+            return value, None
+        return spec.default, f"expected true or false, got {shown(value)}"
+    if kind == "int":
+        error = OPTION_INT.error(value)
+        return (value, None) if error is None else (spec.default, error)
+    if kind == "str":
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            return str(value), None
+        return spec.default, f"expected text, got {shown(value)}"
+    if kind == "color":
+        if isinstance(value, str) and _COLOR.fullmatch(value.strip()):
+            return value.strip().lower(), None
+        return spec.default, f"expected a colour such as #2563eb, got {shown(value)}"
+    if kind == "choice":
+        if isinstance(value, str) and value in spec.choices:
+            return value, None
+        return spec.default, f"expected one of {', '.join(spec.choices)}, got {shown(value)}"
+    if kind == "list":
+        items = value if isinstance(value, list) else None
+        if items is None or not all(isinstance(v, str) for v in items):
+            return spec.default, f"expected a list of names, got {shown(value)}"
+        bad = [v for v in items if spec.choices and v not in spec.choices]
+        if bad:
+            return (
+                spec.default,
+                f"unknown value {shown(bad[0])}; expected some of {', '.join(spec.choices)}",
+            )
+        return tuple(items), None
+    return spec.default, f"unknown option type {kind!r}"
 
 
 def _check_url(value: str) -> str | None:
@@ -114,11 +153,11 @@ class _Checker:
     def __init__(self, doc: YamlDoc, site_dir: Path) -> None:
         self.doc = doc
         self.site_dir = site_dir
-        self.problems: list[Problem] = []
+        self.problems = Problems()
 
     def fail(self, key: tuple[str | int, ...], message: str, hint: str | None = None) -> None:
         name = ".".join(str(k) for k in key)
-        self.problems.append(Problem(message, self.doc.path, self.doc.line(key), name, hint))
+        self.problems.add(message, self.doc.path, self.doc.line(key), name, hint)
 
     def typed(self, key: str, value: Any) -> Any:
         kind = SCHEMA[key].kind
@@ -204,7 +243,7 @@ class _Checker:
 
     def _as_sort(self, key: str, value: Any) -> Any:
         if value not in SORT_ORDERS:
-            hint = _did_you_mean(str(value), list(SORT_ORDERS)) if isinstance(value, str) else None
+            hint = did_you_mean(str(value), list(SORT_ORDERS)) if isinstance(value, str) else None
             self.fail((key,), f"expected one of {', '.join(SORT_ORDERS)}, got {shown(value)}", hint)
             return SCHEMA[key].default
         return value
@@ -307,7 +346,7 @@ def load_config(
     values: dict[str, Any] = {}
     for key, value in raw.items():
         if key not in SCHEMA:
-            hint = _did_you_mean(str(key), list(SCHEMA))
+            hint = did_you_mean(str(key), list(SCHEMA))
             warnings.warn(
                 "unknown key (ignored)",
                 file=path,
@@ -321,17 +360,14 @@ def load_config(
         if key not in values:
             values[key] = check.typed(key, option.default)
     if theme is not None and (error := _check_name(theme)):
-        check.problems.append(Problem(error, key="--theme"))
+        check.problems.add(error, key="--theme")
     if base_url is not None:
         error = _check_url(base_url)
         if error:
-            check.problems.append(
-                Problem(f"{shown(base_url)} {error}", key="--base-url", hint=URL_TIP)
-            )
+            check.problems.add(f"{shown(base_url)} {error}", key="--base-url", hint=URL_TIP)
         else:
             values["base_url"] = base_url if base_url.endswith("/") else base_url + "/"
-    if check.problems:
-        raise ScholarpageError(tuple(check.problems))
+    check.problems.raise_if_any()
     out_dir = output.resolve() if output is not None else values["output"]
     return SiteConfig(
         site_dir=site_dir,
@@ -369,7 +405,7 @@ def check_theme_options(
     lines = dict(config.theme_option_lines)
     known = {spec.name: spec for spec in specs}
     given = dict(config.theme_options)
-    problems: list[Problem] = []
+    problems = Problems()
     for key in given:
         if key not in known:
             warnings.warn(
@@ -377,7 +413,7 @@ def check_theme_options(
                 file=config.config_file,
                 line=lines.get(key),
                 key=f"theme_options.{key}",
-                hint=_did_you_mean(key, list(known))
+                hint=did_you_mean(key, list(known))
                 or f"theme '{config.theme}' options: {', '.join(known) or 'none'}",
             )
     values: dict[str, object] = {}
@@ -388,16 +424,13 @@ def check_theme_options(
         value, error = check_option_value(spec, given[name])
         if error:
             where = f" (declared in {spec.file}:{spec.line})" if spec.file else ""
-            problems.append(
-                Problem(
-                    error,
-                    config.config_file,
-                    lines.get(name),
-                    f"theme_options.{name}",
-                    (spec.doc + where).strip() or None,
-                )
+            problems.add(
+                error,
+                config.config_file,
+                lines.get(name),
+                f"theme_options.{name}",
+                (spec.doc + where).strip() or None,
             )
         values[name] = value
-    if problems:
-        raise ScholarpageError(tuple(problems))
+    problems.raise_if_any()
     return tuple(sorted(values.items()))
