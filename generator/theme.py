@@ -11,13 +11,13 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import jinja2
 
 from generator.config import check_option_value
 from generator.errors import Problems, ScholarpageError, Warnings, did_you_mean
-from generator.model import ThemeOption
+from generator.model import OptionKind, ThemeOption
 from generator.sources import (
     PUBLISHED,
     TEMPLATE,
@@ -31,7 +31,7 @@ from generator.yamlfile import YamlDoc, read_yaml
 THEME_FILE = "theme.yaml"
 THEME_KEYS = ("name", "description", "parent", "options", "abstract")
 OPTION_KEYS = ("type", "default", "doc", "choices")
-OPTION_KINDS = ("bool", "int", "str", "color", "choice", "list")
+OPTION_KINDS: tuple[OptionKind, ...] = get_args(OptionKind)
 
 
 def builtin_themes_dir() -> Path:
@@ -282,7 +282,7 @@ def _read_theme_file(
         default = raw.get("default")
         spec = ThemeOption(
             name=str(opt_name),
-            kind=str(kind),
+            kind=next(k for k in OPTION_KINDS if k == kind),  # the Literal it equals
             default=default,
             doc=str(raw.get("doc") or ""),
             choices=tuple(choices),
