@@ -258,48 +258,58 @@ def _read_theme_file(
         fail(("options",), "expected a mapping of option name: {type, default, doc}")
         raw_options = {}
     for opt_name, raw in raw_options.items():
-        where: tuple[str | int, ...] = ("options", opt_name)
-        if not isinstance(raw, dict):
-            fail(where, "expected a mapping with type, default and doc")
-            continue
-        for key in raw:
-            if key not in OPTION_KEYS:
-                fail((*where, key), "unknown key", did_you_mean(str(key), OPTION_KEYS))
-        kind = raw.get("type", "str")
-        if kind not in OPTION_KINDS:
-            fail(
-                (*where, "type"),
-                f"unknown type {kind!r}; expected one of " + ", ".join(OPTION_KINDS),
-                did_you_mean(str(kind), OPTION_KINDS),
-            )
-            continue
-        choices = raw.get("choices") or []
-        if not isinstance(choices, list) or not all(isinstance(c, str) for c in choices):
-            fail((*where, "choices"), "expected a list of names")
-            choices = []
-        if kind == "choice" and not choices:
-            fail((*where, "choices"), "a choice option needs its list of choices")
-        default = raw.get("default")
-        spec = ThemeOption(
-            name=str(opt_name),
-            kind=next(k for k in OPTION_KINDS if k == kind),  # the Literal it equals
-            default=default,
-            doc=str(raw.get("doc") or ""),
-            choices=tuple(choices),
-            nullable=default is None,
-            file=path,
-            line=doc.line(where),
-        )
-        value, error = check_option_value(spec, default)
-        if error:
-            fail((*where, "default"), f"default {error}")
-        specs.append(
-            ThemeOption(
-                spec.name, spec.kind, value, spec.doc, spec.choices, spec.nullable, path, spec.line
-            )
-        )
+        spec = _theme_option(doc, opt_name, raw, fail)
+        if spec is not None:
+            specs.append(spec)
     problems.raise_if_any()
     return parent, specs
+
+
+Fail = Callable[[tuple[str | int, ...], str, str | None], None]
+
+
+def _theme_option(doc: YamlDoc, opt_name: str | int, raw: Any, fail: Fail) -> ThemeOption | None:
+    """One entry of theme.yaml's `options`, checked (problems go to `fail`); None when it is
+    not an option at all (not a mapping, or of an unknown type)."""
+    path = doc.path
+    where: tuple[str | int, ...] = ("options", opt_name)
+    if not isinstance(raw, dict):
+        fail(where, "expected a mapping with type, default and doc", None)
+        return None
+    for key in raw:
+        if key not in OPTION_KEYS:
+            fail((*where, key), "unknown key", did_you_mean(str(key), OPTION_KEYS))
+    kind = raw.get("type", "str")
+    if kind not in OPTION_KINDS:
+        fail(
+            (*where, "type"),
+            f"unknown type {kind!r}; expected one of " + ", ".join(OPTION_KINDS),
+            did_you_mean(str(kind), OPTION_KINDS),
+        )
+        return None
+    choices = raw.get("choices") or []
+    if not isinstance(choices, list) or not all(isinstance(c, str) for c in choices):
+        fail((*where, "choices"), "expected a list of names", None)
+        choices = []
+    if kind == "choice" and not choices:
+        fail((*where, "choices"), "a choice option needs its list of choices", None)
+    default = raw.get("default")
+    spec = ThemeOption(
+        name=str(opt_name),
+        kind=next(k for k in OPTION_KINDS if k == kind),  # the Literal it equals
+        default=default,
+        doc=str(raw.get("doc") or ""),
+        choices=tuple(choices),
+        nullable=default is None,
+        file=path,
+        line=doc.line(where),
+    )
+    value, error = check_option_value(spec, default)
+    if error:
+        fail((*where, "default"), f"default {error}", None)
+    return ThemeOption(
+        spec.name, spec.kind, value, spec.doc, spec.choices, spec.nullable, path, spec.line
+    )
 
 
 def load_theme(
