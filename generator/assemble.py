@@ -10,6 +10,7 @@ from collections import Counter
 from pathlib import Path
 
 from generator.model import (
+    Content,
     Metric,
     Page,
     Paper,
@@ -152,8 +153,11 @@ def assemble_site(
     reference_date: dt.date,
     pages: tuple[Page, ...] = (),
     files: tuple[tuple[str, Path], ...] = (),
+    content: Content | None = None,
 ) -> Site:
-    """The site a theme renders: papers in display order with slugs and owner positions."""
+    """The site a theme renders: papers in display order with slugs and owner positions.
+    `content`: news, CV, talks, ... (generator/content.py); its content/files/ join the files
+    published as is."""
     ordered = sort_papers(papers, config.sort)
     keys = owner_keys(profile)
     entries = tuple(
@@ -168,5 +172,6 @@ def assemble_site(
         category=main_category(profile, papers),
         reference_date=reference_date,
         pages=tuple(sorted(pages, key=lambda p: (p.nav_order, p.title.casefold(), p.slug))),
-        files=files,
+        files=tuple(sorted({**dict(files), **dict(content.files)}.items())) if content else files,
+        content=content,
     )

@@ -16,7 +16,9 @@ from pathlib import Path
 from generator.assemble import assemble_site
 from generator.bibtex import read_papers
 from generator.config import check_theme_options, load_config
+from generator.content import output_paths, read_content
 from generator.errors import Problem, ScholarpageError, Warnings
+from generator.files import link_site
 from generator.model import Output, Paper, Profile, Site, SiteConfig
 from generator.output import check_output_dir, remove_leftovers, write_site
 from generator.pages import page_templates, read_pages
@@ -90,16 +92,24 @@ def make_site(
     warnings: Warnings,
     env: Mapping[str, str] | None = None,
 ) -> Site:
-    """Read the Markdown pages and the date, find the files papers link to, assemble."""
+    """Read the Markdown pages, the homepage content (news, CV, talks, ...) and the date, find
+    the files papers link to, assemble, then check and relink every local link of the content."""
     config = settings.config
     md_pages = read_pages(config.site_dir, warnings, page_templates(settings.theme))
-    return assemble_site(
+    content = read_content(config, md_pages, warnings)  # news, CV, talks, ... (content.py)
+    published = frozenset(path for path, _ in content.files)
+    site = assemble_site(
         config,
         settings.profile,
         papers,
         reference_date(config.today, os.environ if env is None else env),
         md_pages,
-        paper_files(config.site_dir, papers, warnings),
+        paper_files(config.site_dir, papers, warnings, published),
+        content,
+    )
+    # every local link and image of the content checked and made page-relative (files.py)
+    return link_site(
+        site, settings.theme.static_files(), output_paths(site.content, config), warnings
     )
 
 

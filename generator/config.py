@@ -21,6 +21,8 @@ from generator.yamlfile import Bounds, YamlDoc, read_yaml, shown
 
 CONFIG_NAME = "site.yaml"
 SORT_ORDERS = ("date", "file", "score", "citations", "title")
+CV_PUBLICATIONS = ("selected", "all", "none")
+NEWS_ON_HOME_MAX = 100
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _DOMAIN = re.compile(rf"(?=.{{1,253}}$)(?:{_LABEL}\.)+[a-z](?:[a-z0-9-]{{0,61}}[a-z0-9])?")
 # base_url is written into HTML attributes, XML (sitemap, feed) and JSON-LD as it is
@@ -62,6 +64,13 @@ SCHEMA: dict[str, Option] = {
     "max_authors": Option("int", 3, "Authors named before 'et al.' in lists.", Bounds(1, 1000)),
     "sort": Option("sort", "date", "Paper order: date, file, score, citations or title."),
     "theme_options": Option("mapping", {}, "Options for the theme (see its theme.yaml)."),
+    "news_on_home": Option(
+        "int", 5, "News items on the home page (0: none).", Bounds(0, NEWS_ON_HOME_MAX)
+    ),
+    "cv_publications": Option(
+        "cv_publications", "selected", "Papers on the CV: selected (else all), all or none."
+    ),
+    "cv_pdf": Option("bool", False, "Also write cv.pdf from the CV (needs scholarpage[pdf])."),
 }
 BADGE_DECIMALS = Bounds(0, 6)
 """`paper_badges[i].decimals`: digits shown after the point."""
@@ -248,6 +257,19 @@ class _Checker:
             return SCHEMA[key].default
         return value
 
+    def _as_bool(self, key: str, value: Any) -> Any:
+        if not isinstance(value, bool):
+            self.fail((key,), f"expected true or false, got {value!r}")
+            return SCHEMA[key].default
+        return value
+
+    def _as_cv_publications(self, key: str, value: Any) -> Any:
+        if value not in CV_PUBLICATIONS:
+            hint = did_you_mean(str(value), list(CV_PUBLICATIONS))
+            self.fail((key,), f"expected one of {', '.join(CV_PUBLICATIONS)}, got {value!r}", hint)
+            return SCHEMA[key].default
+        return value
+
     def _as_mapping(self, key: str, value: Any) -> Any:
         if value is None:
             return {}
@@ -391,6 +413,10 @@ def load_config(
             for k in values["theme_options"]
             if (line := doc.line(("theme_options", k))) is not None
         ),
+        news_on_home=values["news_on_home"],
+        cv_publications=values["cv_publications"],
+        cv_pdf=values["cv_pdf"],
+        key_lines=tuple((str(k), line) for k in raw if (line := doc.line((k,))) is not None),
     )
 
 

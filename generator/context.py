@@ -12,12 +12,12 @@ import posixpath
 import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import PurePosixPath
-from typing import Literal, TypedDict
+from typing import Any, Literal, TypedDict
 from urllib.parse import urlsplit
 
 from markupsafe import Markup
 
-from generator import __version__, seo
+from generator import __version__, content, seo
 from generator.assemble import format_date
 from generator.model import Page, Paper, Site, SortOrder
 from generator.paperfiles import LINK_FIELDS
@@ -26,7 +26,8 @@ from generator.urls import absolute, link_target, relative
 
 INDEX = "index.html"
 
-PageKind = Literal["index", "paper", "page"]
+PageKind = Literal["index", "paper", "page", "news", "cv", "talks", "teaching", "people"]
+"""`page.kind`: the profile page, a paper's, a Markdown page, or a content page's kind."""
 
 
 class LinkContext(TypedDict):
@@ -212,7 +213,16 @@ class MarkdownPageInfo(PageInfo, PageContext):
     """`page` on a Markdown page's template: PageInfo and the page's PageContext merged."""
 
 
-class SiteContext(ListContext):
+class ContentContext(TypedDict):
+    """What the homepage's content types add to every page (generator/content.py); a news
+    item's record is built by generator/news.py."""
+
+    news_home: list[dict[str, Any]]
+    news_count: int
+    content_pages: dict[str, str | None]
+
+
+class SiteContext(ListContext, ContentContext):
     """The part of the context every page shares (`site_context`)."""
 
     site: SiteInfo
@@ -243,6 +253,10 @@ class OwnContext(TypedDict, total=False):
     seo: Head
     page: MarkdownPageInfo
     paper: PaperPageContext
+
+
+ContentOwn = dict[str, Any]
+"""A content page's own variables (news, cv, talks, ...: built by generator/content.py)."""
 
 
 def paper_path(slug: str) -> str:
@@ -555,6 +569,7 @@ def site_context(site: Site, contexts: Sequence[PaperContext]) -> SiteContext:
     if profile.photo:
         photo = profile.photo if "://" in profile.photo else photo_asset(profile.photo)
     home: NavItem = {"title": "Home", "path": INDEX}
+    extra = content.shared_context(site.content, config)
     return {
         "site": {
             "title": config.title or profile.name,
@@ -596,7 +611,11 @@ def site_context(site: Site, contexts: Sequence[PaperContext]) -> SiteContext:
         "papers": papers,
         **list_context(site, papers),
         "pages": pages,
-        "nav": [home] + [{"title": p["title"], "path": p["path"]} for p in pages if p["nav"]],
+        # Home, the pages and the homepage's content pages (generator/content.py)
+        "nav": content.content_nav(site.content, home, pages),
+        "news_home": extra["news_home"],
+        "news_count": extra["news_count"],
+        "content_pages": extra["content_pages"],
         "options": options,
         "owner": {"name": profile.name, "names": [profile.name, *profile.aliases]},
         "reference_date": site.reference_date.isoformat(),

@@ -64,6 +64,13 @@ class SiteConfig:
     domain: str | None = None  # custom domain: `scholarpage deploy` writes it to CNAME
     # line of each theme_options key in site.yaml, for problems found once the theme is known
     theme_option_lines: tuple[tuple[str, int], ...] = ()
+    # the homepage's content types (news, CV): how many news items the home page shows, which
+    # papers the CV lists (selected, all, none) and whether the build writes cv.pdf
+    news_on_home: int = 5
+    cv_publications: str = "selected"
+    cv_pdf: bool = False
+    # line of each top-level key in site.yaml, for problems found after load_config
+    key_lines: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,6 +209,8 @@ class Site:
     pages: tuple[Page, ...] = ()
     # the site's own files papers link to by path: (published path, source file)
     files: tuple[tuple[str, Path], ...] = ()
+    # the homepage's other content (content/news.yaml, cv.yaml | resume.json, talks.yaml, ...)
+    content: Content | None = None
 
     @property
     def papers(self) -> tuple[Paper, ...]:
@@ -248,3 +257,141 @@ class Output:
 
     path: str
     content: bytes
+
+
+# --- the homepage's other content types (generator/news.py, cv.py, listings.py, files.py) ---
+
+
+@dataclass(frozen=True, slots=True)
+class Where:
+    """Where a value was written (for located warnings after reading: a broken local link)."""
+
+    file: Path
+    line: int | None = None
+    key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewsItem:
+    """One item of content/news.yaml; `html` is its Markdown text as safe HTML, with local
+    links written as published paths (generator/files.py makes them page-relative)."""
+
+    date: dt.date
+    html: str
+    text: str
+    anchor: str  # unique id on the news page (news-YYYY-MM-DD, -2, -3 for the same day)
+    title: str | None
+    url: str | None
+    where: Where
+
+
+@dataclass(frozen=True, slots=True)
+class CVItem:
+    """One line of a CV entry's description, with its sub-items (al-folio's nested form)."""
+
+    html: str
+    children: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CVEntry:
+    """One row of a CV section. `time_table`: title, institution, date, location, description
+    (and `items` for a list of awards in one year); `map`: title (the name) and value;
+    `nested_list`: title and items; `list`: title only. Texts are safe HTML."""
+
+    title: str = ""
+    institution: str = ""
+    date: str = ""
+    location: str = ""
+    value: str = ""
+    url: str | None = None
+    description: tuple[CVItem, ...] = ()
+    items: tuple[str, ...] = ()
+    line: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CVSection:
+    title: str
+    kind: str  # map | time_table | list | nested_list
+    entries: tuple[CVEntry, ...]
+    where: Where
+
+
+@dataclass(frozen=True, slots=True)
+class CVContact:
+    label: str
+    value: str
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CV:
+    """content/cv.yaml (al-folio) or content/resume.json (JSON Resume 1.0), read into one form.
+
+    `name`/`label`/`summary_html`/`contact` come from JSON Resume's `basics` (al-folio's file
+    has none; the profile's name is used)."""
+
+    source: Path
+    format: str  # alfolio | jsonresume
+    sections: tuple[CVSection, ...]
+    name: str | None = None
+    label: str | None = None
+    summary_html: str = ""
+    contact: tuple[CVContact, ...] = ()
+    image: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Talk:
+    title: str
+    event: str | None
+    location: str | None
+    date: PaperDate
+    url: str | None
+    slides: str | None
+    video: str | None
+    where: Where
+
+
+@dataclass(frozen=True, slots=True)
+class Course:
+    course: str
+    role: str | None
+    term: str | None
+    year: int | None  # from `year:` or the first year in `term` (Fall 2024 -> 2024)
+    institution: str | None
+    url: str | None
+    where: Where
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """One person of content/people.yaml (a student, postdoc, collaborator)."""
+
+    name: str
+    role: str | None
+    years: str | None
+    url: str | None
+    photo: str | None  # an https URL or a published path (files/x.jpg)
+    status: str  # current | alumni
+    where: Where
+
+
+@dataclass(frozen=True, slots=True)
+class Content:
+    """Everything besides profile, papers and Markdown pages; each part is empty when its file
+    is absent. `files`: content/files/ as (published path under files/, source)."""
+
+    news: tuple[NewsItem, ...] = ()
+    news_file: Path | None = None
+    cv: CV | None = None
+    talks: tuple[Talk, ...] = ()
+    talks_file: Path | None = None
+    teaching: tuple[Course, ...] = ()
+    teaching_file: Path | None = None
+    people: tuple[Member, ...] = ()
+    people_file: Path | None = None
+    files: tuple[tuple[str, Path], ...] = ()
+    # published path of an image -> (width, height), read from the file's header
+    image_sizes: tuple[tuple[str, tuple[int, int]], ...] = ()

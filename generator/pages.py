@@ -34,6 +34,12 @@ _NOT_A_PAGE = {
     "404.html": "it is the page hosts show for a missing address",
     "index.html": "it is the home page",
     "paper.html": "it is the page of one paper",
+    # the homepage's content pages (generator/content.py)
+    "news.html": "it is the page of content/news.yaml",
+    "cv.html": "it is the page of the CV",
+    "talks.html": "it is the page of content/talks.yaml",
+    "teaching.html": "it is the page of content/teaching.yaml",
+    "people.html": "it is the page of content/people.yaml",
 }
 NOT_PAGE_TEMPLATES = frozenset(_NOT_A_PAGE)
 

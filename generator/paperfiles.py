@@ -18,7 +18,10 @@ LINK_FIELDS = (("PDF", "pdf"), ("Code", "code"), ("Slides", "slides"), ("Web", "
 
 
 def paper_files(
-    site_dir: Path, papers: tuple[Paper, ...], warnings: Warnings
+    site_dir: Path,
+    papers: tuple[Paper, ...],
+    warnings: Warnings,
+    published: frozenset[str] = frozenset(),
 ) -> tuple[tuple[str, Path], ...]:
     """The site's own files that papers link to by path (`pdf = {files/a.pdf}`), to publish at
     the same path. One that may not be published (missing, outside the site folder once symlinks
@@ -32,6 +35,8 @@ def paper_files(
             if target is None or target[0] != "file":
                 continue
             path = target[1]
+            if path in published:  # content/files/ publishes it (generator/files.py)
+                continue
             source = publishable(site_dir, path, PUBLISHED)
             if isinstance(source, Path):
                 found[path] = source

@@ -18,9 +18,10 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from generator import seo
+from generator import content, seo
 from generator.context import (
     INDEX,
+    ContentOwn,
     OwnContext,
     SiteContext,
     index_head,
@@ -34,6 +35,7 @@ from generator.context import (
     root_rel,
     site_context,
 )
+from generator.cvpdf import cv_pdf_outputs
 from generator.errors import ScholarpageError
 from generator.model import Output, Site
 from generator.seo import Head
@@ -81,13 +83,14 @@ class PageJob:
 
     template: str
     path: str
-    own: OwnContext
+    own: OwnContext | ContentOwn
     paper: int | None = None
     root_links: bool = False
 
 
 def page_jobs(site: Site, context: SiteContext, heads: Sequence[Head]) -> list[PageJob]:
-    """Every page, in output order: the index, one per paper, the Markdown pages, the 404 page.
+    """Every page, in output order: the index, one per paper, the Markdown pages, the content
+    pages (news, CV, talks, ...), the 404 page.
     `context` is site_context()'s; `heads` the paper_head() of each paper, in the site's order."""
     base_url = site.config.base_url
     jobs = [PageJob("index.html", INDEX, {"seo": index_head(site)})]
@@ -100,6 +103,9 @@ def page_jobs(site: Site, context: SiteContext, heads: Sequence[Head]) -> list[P
             "page": markdown_page_info(md_page, base_url),
         }
         jobs.append(PageJob(md_page["template"], path, own))
+    # the homepage's content pages: news/, cv/, talks/, ... (generator/content.py)
+    for template, path, extra in content.page_jobs(site.content, site.config, context):
+        jobs.append(PageJob(template, path, extra))
     missing = seo.head(robots="noindex")
     missing["jsonld"] = Markup(missing["jsonld"])
     jobs.append(PageJob("404.html", seo.NOT_FOUND, {"seo": missing}, root_links=True))
@@ -175,6 +181,7 @@ def site_outputs(
     derives (robots.txt, favicon, .bib files, sitemap and feed)."""
     shown = [o for o in pages if o.path != seo.NOT_FOUND]
     outputs = [*shown, *static_outputs(site, theme), *(o for o in pages if o.path == seo.NOT_FOUND)]
+    outputs += cv_pdf_outputs(site, outputs)  # cv.pdf printed from cv/ (generator/cvpdf.py)
     options = {**dict(theme.options), **dict(site.config.theme_options)}
     outputs += seo.site_files(
         site,

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypedDict
 from xml.sax.saxutils import escape as xml_escape
 
-from generator.model import Output, Paper, PaperDate, Site
+from generator.model import Course, Member, NewsItem, Output, Paper, PaperDate, Site, Talk
 from generator.urls import absolute, link_target, safe_url
 
 SITEMAP = "sitemap.xml"
@@ -336,6 +336,96 @@ class Head(TypedDict):
     bibtex: str  # output path of the page's own .bib file (paper pages), else ""
 
 
+def _page_url(base_url: str, url: str | None) -> str | None:
+    """An absolute URL for JSON-LD: a site path under base_url (None without one)."""
+    if not url:
+        return None
+    if "://" in url or url.startswith("mailto:"):
+        return url if url.lower().startswith(("http://", "https://")) else None
+    return absolute(base_url, url) or None
+
+
+def talks_data(talks: Sequence[Talk], owner: str, base_url: str) -> dict[str, Any]:
+    """schema.org `Event`s for the talks page: each talk, given by the site's owner."""
+    events = [
+        _prune(
+            {
+                "@type": "Event",
+                "name": clean_text(talk.title),
+                "startDate": talk.date.iso() or None,
+                "location": (
+                    {"@type": "Place", "name": clean_text(talk.location)} if talk.location else None
+                ),
+                "superEvent": (
+                    {"@type": "Event", "name": clean_text(talk.event)} if talk.event else None
+                ),
+                "performer": {"@type": "Person", "name": clean_text(owner)},
+                "url": _page_url(base_url, talk.url),
+                "workFeatured": [
+                    _prune({"@type": kind, "url": _page_url(base_url, url)})
+                    for kind, url in (
+                        ("PresentationDigitalDocument", talk.slides),
+                        ("VideoObject", talk.video),
+                    )
+                    if _page_url(base_url, url)
+                ],
+            }
+        )
+        for talk in talks
+    ]
+    return {"@context": SCHEMA_ORG, "@graph": events}
+
+
+def courses_data(courses: Sequence[Course], owner: str, base_url: str) -> dict[str, Any]:
+    """schema.org `Course`s for the teaching page, each with the term as a CourseInstance."""
+    items = []
+    for course in courses:
+        instance = _prune(
+            {
+                "@type": "CourseInstance",
+                "name": clean_text(course.term) if course.term else None,
+                "instructor": {"@type": "Person", "name": clean_text(owner)},
+                "description": clean_text(course.role) if course.role else None,
+            }
+        )
+        items.append(
+            _prune(
+                {
+                    "@type": "Course",
+                    "name": clean_text(course.course),
+                    "provider": (
+                        {"@type": "Organization", "name": clean_text(course.institution)}
+                        if course.institution
+                        else None
+                    ),
+                    "url": _page_url(base_url, course.url),
+                    "hasCourseInstance": instance,
+                }
+            )
+        )
+    return {"@context": SCHEMA_ORG, "@graph": items}
+
+
+def people_data(people: Sequence[Member], base_url: str) -> dict[str, Any]:
+    """schema.org `Person`s for the people page."""
+    return {
+        "@context": SCHEMA_ORG,
+        "@graph": [
+            _prune(
+                {
+                    "@type": "Person",
+                    "name": clean_text(m.name),
+                    "jobTitle": clean_text(m.role) if m.role else None,
+                    "url": _page_url(base_url, m.url),
+                    "image": _page_url(base_url, m.photo),
+                    "description": clean_text(m.years) if m.years else None,
+                }
+            )
+            for m in people
+        ],
+    }
+
+
 def head(
     *,
     canonical: str = "",
@@ -481,6 +571,10 @@ def atom_feed(site: Site, paper_paths: Sequence[str], generator: str) -> bytes:
     papers = site.papers
     order = feed_order(papers)
     dated = [papers[i].date for i in order if papers[i].date.year is not None]
+    news = site.content.news if site.content is not None else ()
+    if news:  # the newest of papers and news (news are dated to the day)
+        first = news[0].date
+        dated = sorted([*dated, PaperDate(first.year, first.month, first.day)], key=_newest)
     updated = (
         _timestamp(dated[0], site.reference_date)
         if dated
@@ -489,7 +583,7 @@ def atom_feed(site: Site, paper_paths: Sequence[str], generator: str) -> bytes:
     lang = f' xml:lang="{_attr(config.language)}"' if config.language else ""
     parts = [_XML_HEADER, f'<feed xmlns="{ATOM_NS}"{lang}>\n']
     head: list[tuple[str, str | None, tuple[tuple[str, str], ...]]] = [
-        ("title", clean_text(f"{title}: papers"), ())
+        ("title", clean_text(f"{title}: papers and news" if news else f"{title}: papers"), ())
     ]
     description = config.description or site.profile.bio_text
     if description:
@@ -512,12 +606,44 @@ def atom_feed(site: Site, paper_paths: Sequence[str], generator: str) -> bytes:
         ),
         _element(1, "icon", absolute(base_url, FAVICON)),
     ]
-    for i in order:
+    entries: list[tuple[tuple[int, ...], str]] = []
+    for rank, i in enumerate(order):
         paper = papers[i]
         stamp = _timestamp(paper.date, site.reference_date) if paper.date.year else updated
-        parts.append(_feed_entry(paper, absolute(base_url, paper_paths[i]), stamp))
+        key = (0, rank) if not news else (*_newest(paper.date), 1, rank)
+        entries.append((key, _feed_entry(paper, absolute(base_url, paper_paths[i]), stamp)))
+    for rank, item in enumerate(news):
+        day = PaperDate(item.date.year, item.date.month, item.date.day)
+        entries.append(((*_newest(day), 0, rank), _news_entry(item, base_url)))
+    parts += [entry for _, entry in sorted(entries, key=lambda e: e[0])]
     parts.append("</feed>\n")
     return "".join(parts).encode("utf-8")
+
+
+def _newest(date: PaperDate) -> tuple[int, ...]:
+    """Sort key: newest first, undated last."""
+    return (date.year is None, *(-x for x in date.sort_key()))
+
+
+def _news_entry(item: NewsItem, base_url: str) -> str:
+    """One news item's `<entry>`: its own URL when it has one, else its place on news/."""
+    page = absolute(base_url, f"news/index.html#{item.anchor}")
+    link = item.url if item.url and "://" in item.url else page
+    if item.url and "://" not in item.url and not item.url.startswith("mailto:"):
+        link = absolute(base_url, item.url.lstrip("/"))
+    stamp = f"{item.date.isoformat()}T00:00:00Z"
+    title = clean_text(item.title or shorten(item.text, 100))
+    lines = [
+        "  <entry>\n",
+        _element(2, "title", title, (("type", "text"),)),
+        _element(2, "id", page),
+        _element(2, "link", None, (("rel", "alternate"), ("type", "text/html"), ("href", link))),
+        _element(2, "published", stamp),
+        _element(2, "updated", stamp),
+        _element(2, "summary", clean_text(item.text), (("type", "text"),)),
+        "  </entry>\n",
+    ]
+    return "".join(lines)
 
 
 def _feed_entry(paper: Paper, url: str, stamp: str) -> str:

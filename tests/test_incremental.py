@@ -349,3 +349,29 @@ def test_partials_that_cannot_be_reused_are_rendered_every_time(site: Site) -> N
     site.edit("content/profile.yaml", "name: Alice Example", "name: Alice B")
     site.build()
     assert (site.out / "index.html").read_text() == "ALICE B 3 Other University"
+
+
+def test_homepage_content_comes_goes_and_changes(site: Site) -> None:
+    """News, talks, a CV and content/files/ follow every edit (home page, their own pages, the
+    feed), as a build from scratch of the same files shows them."""
+    site.build()
+    site.write("content/news.yaml", "- {date: 2026-10-01, text: 'First *news*'}\n")
+    site.build()
+    assert "First" in (site.out / "news" / "index.html").read_text(encoding="utf-8")
+    site.edit("content/news.yaml", "First", "Changed")
+    site.write("content/talks.yaml", "- {title: A Talk, event: Conf, date: 2026-03-01}\n")
+    site.write("content/files/cv.txt", "the CV\n")
+    site.build()
+    assert (site.out / "files" / "cv.txt").read_text(encoding="utf-8") == "the CV\n"
+    assert "Changed" in (site.out / "index.html").read_text(encoding="utf-8")
+    site.write(
+        "content/cv.yaml",
+        "- title: Education\n  type: time_table\n  contents:\n"
+        "    - {title: PhD, institution: Uni, year: 2020}\n",
+    )
+    site.build()
+    assert "PhD" in (site.out / "cv" / "index.html").read_text(encoding="utf-8")
+    (site.root / "content" / "news.yaml").unlink()
+    (site.root / "content" / "files" / "cv.txt").unlink()
+    site.build()
+    assert not (site.out / "news").exists() and not (site.out / "files" / "cv.txt").exists()
