@@ -4,13 +4,15 @@ prints or exits."""
 from __future__ import annotations
 
 import argparse
+import shlex
 import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from generator import __version__
+from generator.completion import SHELLS, completion_script
 from generator.errors import Problem, ScholarpageError
 from generator.seo import SITEMAP
 
@@ -28,37 +30,70 @@ NO_BASE_URL_NOTE = (
 )
 
 
+def _site_dir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "site_dir",
+        nargs="?",
+        default=".",
+        type=Path,
+        metavar="SITE_DIR",
+        help="the site folder, with site.yaml (default: the current folder)",
+    )
+
+
+GLOBAL_FLAGS_TITLE = "global options (before or after the command)"
+
+
+def _global_flags(parser: argparse.ArgumentParser, *, after_command: bool) -> None:
+    """-v, -q and --version, accepted before the command and after it (`build . -v`).
+
+    After the command their default is SUPPRESS: argparse copies a subcommand's values over the
+    main parser's, so a default there would undo a `-v` given before the command.
+    """
+    default: Any = argparse.SUPPRESS if after_command else False
+    group = parser.add_argument_group(GLOBAL_FLAGS_TITLE)
+    group.add_argument("--version", action="version", version=f"scholarpage {__version__}")
+    group.add_argument("-v", "--verbose", action="store_true", default=default, help="say more")
+    group.add_argument(
+        "-q", "--quiet", action="store_true", default=default, help="print errors only"
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
+    """The commands, listed by `--help` in the order a newcomer uses them, one line each."""
     parser = argparse.ArgumentParser(
         prog="scholarpage",
         description="Build a researcher's profile site from site.yaml, a YAML profile and BibTeX.",
+        epilog="Start with `scholarpage init my-site`. "
+        "`scholarpage COMMAND --help` shows a command's options.",
     )
-    parser.add_argument("--version", action="version", version=f"scholarpage {__version__}")
-    parser.add_argument("-v", "--verbose", action="store_true", help="say more")
-    parser.add_argument("-q", "--quiet", action="store_true", help="print errors only")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _global_flags(parser, after_command=False)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
     sub.required = True
 
-    build = sub.add_parser("build", help="build the site into _site/ (or -o DIR)")
-    build.add_argument("site_dir", nargs="?", default=".", type=Path, metavar="SITE_DIR")
+    def command(name: str, summary: str) -> argparse.ArgumentParser:
+        made = sub.add_parser(name, help=summary, description=summary[0].upper() + summary[1:])
+        _global_flags(made, after_command=True)
+        return made
+
+    init = command("init", "create a new site folder with an example profile")
+    init.add_argument("directory", type=Path, metavar="DIR", help="the folder to create")
+
+    serve = command("serve", "preview on 127.0.0.1, rebuild and reload on save")
+    _site_dir(serve)
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (8000)")
+    serve.add_argument("--open", action="store_true", help="open the site in a web browser")
+
+    build = command("build", "build the site into _site/ (or -o DIR)")
+    _site_dir(build)
     build.add_argument("-o", "--output", type=Path, metavar="OUT", help="output folder")
     build.add_argument("--base-url", metavar="URL", help="override base_url from site.yaml")
     build.add_argument("--theme", metavar="NAME", help="override the theme from site.yaml")
     build.add_argument("--strict", action="store_true", help="treat warnings as errors")
 
-    serve = sub.add_parser("serve", help="build, serve on localhost, rebuild and reload on save")
-    serve.add_argument("site_dir", nargs="?", default=".", type=Path, metavar="SITE_DIR")
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8000, help="port to listen on (8000)")
-    serve.add_argument("--open", action="store_true", help="open the site in a web browser")
-
-    init = sub.add_parser("init", help="create a new site folder with an example profile")
-    init.add_argument("directory", type=Path, metavar="DIR")
-
-    deploy = sub.add_parser(
-        "deploy", help="build with --strict and publish to a git branch (gh-pages) and push it"
-    )
-    deploy.add_argument("site_dir", nargs="?", default=".", type=Path, metavar="SITE_DIR")
+    deploy = command("deploy", "build --strict, commit to gh-pages and push it")
+    _site_dir(deploy)
     deploy.add_argument("--remote", default="origin", help="remote to push to (origin)")
     deploy.add_argument("--branch", default="gh-pages", help="branch to publish to (gh-pages)")
     deploy.add_argument("-m", "--message", metavar="M", help="commit message")
@@ -70,16 +105,42 @@ def _parser() -> argparse.ArgumentParser:
         help="publish even to a branch scholarpage did not publish (its tip has site.yaml, "
         "content/ or no .scholarpage marker): its files are replaced, its history is kept",
     )
-    _import_parser(sub)
+
+    _global_flags(_import_parser(sub), after_command=True)
+    _global_flags(_migrate_parser(sub), after_command=True)
+
+    completion = command("completion", "print a shell completion script (bash, zsh, fish)")
+    completion.add_argument("shell", choices=SHELLS, metavar="SHELL", help="bash, zsh or fish")
     return parser
 
 
-def _import_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _migrate_parser(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> argparse.ArgumentParser:
+    from generator.migrate import GENERATORS
+
+    mig = sub.add_parser(
+        "migrate",
+        help="move an al-folio, academicpages or Hugo Blox site over",
+        description="Read the site in SRC (never written to) and write a scholarpage site into "
+        "DEST (new or empty); what could not be carried over is listed with its file and line.",
+    )
+    mig.add_argument(
+        "generator", choices=GENERATORS, metavar="GENERATOR", help=", ".join(GENERATORS)
+    )
+    mig.add_argument("src", type=Path, metavar="SRC", help="the site to migrate from")
+    mig.add_argument("dest", type=Path, metavar="DEST", help="the new scholarpage site folder")
+    return mig
+
+
+def _import_parser(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> argparse.ArgumentParser:
     from generator.importers import SOURCES
 
     imp = sub.add_parser(
         "import",
-        help="add papers from arXiv, ORCID, DBLP, OpenAlex or a .bib to the site's BibTeX",
+        help="add papers from arXiv, ORCID, DBLP, OpenAlex or a .bib",
         description="Add papers to the site's BibTeX (the first bibliography in site.yaml, or "
         "--into): deduplicated by DOI, arXiv id and title, the user's entries never changed "
         "except their citations count. IDs: arxiv AUTHOR or ARXIV-IDS; orcid ORCID-iD; dblp "
@@ -107,6 +168,7 @@ def _import_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     imp.add_argument("--limit", type=int, default=1000, help="most works to fetch (1000)")
     imp.add_argument("--timeout", type=float, default=30.0, help="seconds per request (30)")
     imp.add_argument("--retries", type=int, default=3, help="retries on 429/5xx/timeouts (3)")
+    return imp
 
 
 def _report(problems: Sequence[Problem], label: str) -> None:
@@ -150,7 +212,20 @@ def _cmd_deploy(args: argparse.Namespace) -> int:
         force=args.force,
     )
     result = published.deploy
-    if not args.quiet:
+    if not args.quiet and not result.changed:
+        if not result.pushed:
+            where = "(not pushed)"
+        elif result.up_to_date:
+            where = f"which {result.remote} already has"
+        else:
+            where = f"and pushed it to {result.remote}"
+        print(
+            f"Nothing changed since the last deploy: no new commit; branch {result.branch} "
+            f"stays at commit {result.commit[:12]} {where}"
+        )
+        if not result.pushed:
+            print(f"Publish it with: git push {args.remote} {result.branch}")
+    elif not args.quiet:
         where = f"and pushed it to {result.remote}" if result.pushed else "(not pushed)"
         print(
             f"Deployed {published.papers} papers ({result.files} files) to branch "
@@ -169,7 +244,10 @@ def _cmd_init(args: argparse.Namespace) -> int:
         for path in created:
             if args.verbose:
                 print(f"  created {path}")
-        print(f"Created a new site in {args.directory}. Next: scholarpage build {args.directory}")
+        print(
+            f"Created a new site in {args.directory}. Next: cd {shlex.quote(str(args.directory))}"
+            " && scholarpage serve (a preview that follows your edits)"
+        )
     return EXIT_OK
 
 
@@ -203,6 +281,11 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     serve_site(args.site_dir, host=args.host, port=args.port, report=report)
     if not args.quiet:
         print("Stopped.")
+    return EXIT_OK
+
+
+def _cmd_completion(args: argparse.Namespace) -> int:
+    sys.stdout.write(completion_script(_parser(), args.shell))
     return EXIT_OK
 
 
@@ -304,17 +387,40 @@ def _print_import(report: ImportReport, *, verbose: bool) -> None:
         print(f"{report.into} is unchanged.")
 
 
+def _cmd_migrate(args: argparse.Namespace) -> int:
+    from generator.importers.records import printable
+    from generator.migrate import migrate_site
+
+    report = migrate_site(args.generator, args.src, args.dest)
+    if args.quiet:
+        return EXIT_OK
+    print(f"Migrated {args.generator} site {args.src} into {args.dest} ({report.files} files)")
+    for item in report.carried:
+        print(f"  + {printable(item, 200)}")
+    if report.lost:
+        print(f"Not carried over ({len(report.lost)}):")
+        for lost in report.lost:
+            print(f"  - {printable(lost.format(), 300)}")
+    print(f"Next: scholarpage build {args.dest}")
+    return EXIT_OK
+
+
 COMMANDS = {
-    "build": _cmd_build,
     "init": _cmd_init,
     "serve": _cmd_serve,
+    "build": _cmd_build,
     "deploy": _cmd_deploy,
     "import": _cmd_import,
+    "migrate": _cmd_migrate,
+    "completion": _cmd_completion,
 }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
+    if not (sys.argv[1:] if argv is None else argv):  # a bare `scholarpage`: what it can do
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:

@@ -156,6 +156,61 @@ def _check_name(value: object) -> str | None:
     return f"expected a theme name (a folder name, no path), got {shown(value)}"
 
 
+def _check_cli_theme(theme: str, site_dir: Path) -> tuple[str, str] | None:
+    """A (message, hint) when the theme named by --theme cannot be used; said to come from the
+    command line, since site.yaml's `theme:` is not what failed (nor read at all)."""
+    # theme.py reads theme.yaml with this module's option checks: imported here, not at the top
+    from generator.theme import THEME_FILE, available_themes, builtin_themes_dir, is_abstract
+
+    choices = available_themes(site_dir)
+    if theme in choices:
+        return None
+    folders = (site_dir / "themes" / theme, builtin_themes_dir() / theme)
+    if any((folder / THEME_FILE).is_file() and is_abstract(folder) for folder in folders):
+        what = "is a parent for other themes, not a theme to use"
+    else:
+        what = "was not found"
+    hint = did_you_mean(theme, choices)
+    available = f"available themes: {', '.join(choices)}"
+    return (
+        f"theme {theme!r} given on the command line {what}",
+        f"{hint} {available}" if hint else available,
+    )
+
+
+def _check_domain_matches(
+    doc: YamlDoc, values: dict[str, Any], *, from_cli: bool, warnings: Warnings
+) -> None:
+    """Warn when `domain:` (where GitHub Pages will serve the site) and the host of base_url (what
+    canonical links, og:url, sitemap.xml and feed.xml point at) disagree: every absolute URL
+    would then lead search engines and link previews to the other host."""
+    domain, base_url = values["domain"], values["base_url"]
+    host = (urlsplit(base_url).hostname or "").lower() if base_url else ""
+    if not domain or not host or host == domain:
+        return
+    line = doc.line(("base_url",))
+    where = (
+        f"--base-url {base_url}"
+        if from_cli
+        else f"base_url {base_url} ({CONFIG_NAME}{f':{line}' if line else ''})"
+    )
+    warnings.warn(
+        f"{domain} is not the host of {where}: canonical links, og:url, sitemap.xml and "
+        f"feed.xml would point at {host}, not at {domain}",
+        file=doc.path,
+        line=doc.line(("domain",)),
+        key="domain",
+        hint=(
+            f"pass --base-url https://{domain}/, or remove domain: from {CONFIG_NAME}; in the "
+            "GitHub Actions workflow --base-url is the address GitHub Pages reports, so set the "
+            "custom domain under Settings -> Pages -> Custom domain"
+            if from_cli
+            else f"set base_url: https://{domain}/ (a custom domain serves the site at its "
+            f"root), or remove domain: to publish at {host}"
+        ),
+    )
+
+
 class _Checker:
     """Collects problems while converting raw YAML values to typed ones."""
 
@@ -381,8 +436,11 @@ def load_config(
     for key, option in SCHEMA.items():
         if key not in values:
             values[key] = check.typed(key, option.default)
-    if theme is not None and (error := _check_name(theme)):
-        check.problems.add(error, key="--theme")
+    if theme is not None:
+        error = _check_name(theme) or _check_cli_theme(theme, site_dir)
+        if error:
+            message, hint = error if isinstance(error, tuple) else (error, None)
+            check.problems.add(message, key="--theme", hint=hint)
     if base_url is not None:
         error = _check_url(base_url)
         if error:
@@ -390,6 +448,7 @@ def load_config(
         else:
             values["base_url"] = base_url if base_url.endswith("/") else base_url + "/"
     check.problems.raise_if_any()
+    _check_domain_matches(doc, values, from_cli=base_url is not None, warnings=warnings)
     out_dir = output.resolve() if output is not None else values["output"]
     return SiteConfig(
         site_dir=site_dir,

@@ -16,8 +16,9 @@ Only git plumbing is used, against a temporary index file, so the user's working
    change is detected), then `git push <remote> <branch>:<branch>` unless `push` is False. If the
    push fails, the local branch is put back where it was, so a failed deploy changes nothing.
 
-Every deploy makes a new commit, even when the published tree is the same as the previous one:
-a deploy is recorded, and the tree is compared by nobody.
+A deploy whose tree is the same as the branch tip's makes no commit (the history of gh-pages is
+one commit per change of the site, not per run); an unchanged local tip that the remote lacks (an
+earlier `--no-push`) is still pushed.
 
 A branch is ours when its tip tree is empty, or carries the `.scholarpage` marker at its root and
 no sources (`site.yaml`, `content/`). Any other existing branch (local, or on the remote when the
@@ -85,9 +86,11 @@ class DeployResult:
 
     branch: str
     commit: str  # sha of the new commit
-    pushed: bool
+    pushed: bool  # the remote has the commit (pushed now, or it had it already)
     remote: str | None  # the remote pushed to; None when push was False
     files: int  # number of files in the published tree
+    changed: bool = True  # False: the tree was the tip's, no commit was made
+    up_to_date: bool = False  # the remote already had the commit; nothing was sent
 
 
 @dataclass(frozen=True)
@@ -225,6 +228,8 @@ def deploy_site(
         entries = _put(entries, b"CNAME", _hash_bytes(git, domain.encode() + b"\n"))
 
     tree = _write_tree(git, git_dir, entries)
+    if parent is not None and git.out(["rev-parse", f"{parent}^{{tree}}"]) == tree:
+        return _unchanged(git, remote, branch, ref, parent, old, push=push, files=len(entries))
     ident_env = _identity_env(git, base_env)
     text = message if message is not None else _default_message(git)
     commit_args = ["commit-tree", tree]
@@ -251,6 +256,33 @@ def deploy_site(
         pushed=push,
         remote=remote if push else None,
         files=len(entries),
+    )
+
+
+def _unchanged(
+    git: _Git,
+    remote: str,
+    branch: str,
+    ref: str,
+    tip: str,
+    old: str | None,
+    *,
+    push: bool,
+    files: int,
+) -> DeployResult:
+    """The site is the tip's: no commit. A local tip is pushed (the remote may lack it: an
+    earlier deploy with push=False); a tip taken from the remote is there already."""
+    up_to_date = push
+    if push and old is not None:
+        up_to_date = _push(git, remote, branch, ref, tip, old)
+    return DeployResult(
+        branch=branch,
+        commit=tip,
+        pushed=push,
+        remote=remote if push else None,
+        files=files,
+        changed=False,
+        up_to_date=up_to_date,
     )
 
 
@@ -448,10 +480,11 @@ def _check_remote(git: _Git, remote: str, top: Path) -> None:
         f"cannot deploy: the repository has no remote called {remote!r} (remotes: {known})",
         key="remote",
         hint=(
-            f"pass one of the remotes above, or add it: `git remote add {remote} URL`"
+            f"pass one of the remotes above, or add it: `git remote add {remote} URL`; or "
+            "commit to the branch without pushing: `scholarpage deploy --no-push`"
             if remotes
-            else f"add your GitHub repository: `git remote add {remote} URL`, "
-            "or deploy without pushing"
+            else f"add your GitHub repository: `git remote add {remote} URL`, or commit to the "
+            "branch without pushing: `scholarpage deploy --no-push`"
         ),
     )
 
@@ -580,7 +613,8 @@ def _default_message(git: _Git) -> str:
     return f"Deploy site at {stamp}\n\nBuilt and published by scholarpage.\n"
 
 
-def _push(git: _Git, remote: str, branch: str, ref: str, commit: str, old: str | None) -> None:
+def _push(git: _Git, remote: str, branch: str, ref: str, commit: str, old: str | None) -> bool:
+    """Push `ref`; True when the remote had it already (nothing was sent)."""
     proc = git.run(
         [
             "-c",
@@ -595,7 +629,10 @@ def _push(git: _Git, remote: str, branch: str, ref: str, commit: str, old: str |
         check=False,
     )
     if proc.returncode == 0:
-        return
+        # porcelain: "=<TAB>from:to<TAB>[up to date]" for a ref the remote already has
+        return any(
+            line.startswith("=\t") for line in proc.stdout.decode("utf-8", "replace").splitlines()
+        )
     # Put the local branch back, so a failed deploy leaves the repository as it was.
     if old is None:
         git.run(["update-ref", "-d", "--", ref, commit], check=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from generator import __version__
 from generator.errors import ScholarpageError
 
 SKELETON = Path(__file__).resolve().parent / "skeleton"
@@ -12,6 +13,10 @@ RENAMES = {
     "gitignore": ".gitignore",
     "github/workflows/pages.yml": ".github/workflows/pages.yml",
 }
+VERSION_PLACEHOLDER = b"__SCHOLARPAGE_VERSION__"
+"""Replaced by the running version in every file init writes: the Pages workflow installs the
+release that wrote it (`scholarpage==X.Y.Z`), so a site keeps building the same way until its
+owner changes the pin."""
 
 
 def skeleton_files() -> dict[str, Path]:
@@ -21,6 +26,11 @@ def skeleton_files() -> dict[str, Path]:
             rel = path.relative_to(SKELETON).as_posix()
             files[RENAMES.get(rel, rel)] = path
     return files
+
+
+def skeleton_text(source: Path) -> bytes:
+    """The bytes init writes for one skeleton file: the file with the version filled in."""
+    return source.read_bytes().replace(VERSION_PLACEHOLDER, __version__.encode("ascii"))
 
 
 def init_site(directory: Path) -> list[Path]:
@@ -36,7 +46,7 @@ def init_site(directory: Path) -> list[Path]:
         for rel, source in skeleton_files().items():
             target = directory / rel
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(source.read_bytes())
+            target.write_bytes(skeleton_text(source))
             created.append(target)
     except OSError as exc:
         raise ScholarpageError.single(

@@ -155,14 +155,23 @@ def test_second_deploy_adds_a_commit_on_top_of_the_first(site: Site) -> None:
     assert second.files == len(OUTPUT_FILES) - 1 + 2
 
 
-def test_unchanged_output_still_makes_a_new_commit(site: Site) -> None:
+def test_unchanged_output_makes_no_new_commit(site: Site) -> None:
     first = deploy(site)
-    second = deploy(site)
-    assert second.commit != first.commit
-    tree = "{}^{{tree}}"
-    assert git(site.repo, site.env, "rev-parse", tree.format(first.commit)) == git(
-        site.repo, site.env, "rev-parse", tree.format(second.commit)
-    )
+    second = deploy(site, message="Nothing new")
+    assert (second.changed, second.commit, second.up_to_date) == (False, first.commit, True)
+    assert git(site.remote, site.env, "rev-list", "--count", "gh-pages").strip() == "1"
+    # an unchanged local tip the remote lacks (deployed with push=False) is still pushed
+    (site.output / "index.html").write_bytes(b"<h1>Alice, updated</h1>\n")
+    local = deploy(site, push=False)
+    assert local.changed and not local.pushed
+    again = deploy(site)
+    assert (again.changed, again.commit, again.up_to_date) == (False, local.commit, False)
+    assert git(site.remote, site.env, "rev-parse", "gh-pages").strip() == local.commit
+    # without the local branch the remote's tip is compared, and nothing is pushed
+    git(site.repo, site.env, "branch", "-D", "gh-pages")
+    fresh = deploy(site)
+    assert (fresh.changed, fresh.commit, fresh.up_to_date) == (False, local.commit, True)
+    assert git(site.remote, site.env, "rev-list", "--count", "gh-pages").strip() == "2"
 
 
 def test_push_false_creates_the_local_branch_only(site: Site) -> None:

@@ -124,7 +124,13 @@ def test_deploy_publishes_the_built_site_and_leaves_the_user_alone(repo: Repo) -
     assert user_state(repo) == before
     assert not (repo.site / "_site").exists()  # built in a temporary folder
 
-    second = deploy(repo, "--message", "Second deploy")
+    unchanged = deploy(repo)  # nothing changed: no new commit, and it says so
+    assert unchanged.returncode == 0, unchanged.stderr
+    assert "Nothing changed since the last deploy: no new commit" in unchanged.stdout
+    assert f"stays at commit {tip[:12]} which origin already has" in unchanged.stdout
+    assert git(repo.remote, repo.env, "rev-list", "--count", "gh-pages") == "1"
+
+    second = deploy(repo, "--message", "Second deploy", "--base-url", "https://ada.example.org/v2")
     assert second.returncode == 0, second.stderr
     assert git(repo.remote, repo.env, "rev-list", "--count", "gh-pages") == "2"
     assert git(repo.remote, repo.env, "rev-parse", "gh-pages^") == tip

@@ -19,6 +19,7 @@ from generator.output import MARKER
 from tests.conftest import REPO, write_site
 
 SITE_YAML = "title: Ada Example\nbase_url: https://ada.example.org/\ntoday: 2026-11-28\n"
+V2 = "https://ada.example.org/v2/"  # another base_url: a changed site for a later deploy
 HOOK_TEXT = "GH006: Protected branch update failed for refs/heads/gh-pages."
 
 
@@ -146,8 +147,8 @@ def test_a_branch_without_our_marker_needs_force_which_keeps_its_history(repo: R
     assert forced.returncode == 0, forced.stderr
     assert git(repo.remote, repo.env, "rev-parse", "pages^") == theirs  # on top, not replaced
     assert {MARKER, ".nojekyll", "index.html"} <= names(repo.remote, repo.env, "pages")
-    # from now on the branch is ours: no --force needed
-    again = deploy(repo, "--branch", "pages", "-m", "Second deploy")
+    # from now on the branch is ours: no --force needed (a changed site: a new commit)
+    again = deploy(repo, "--branch", "pages", "-m", "Second deploy", "--base-url", V2)
     assert again.returncode == 0, again.stderr
     assert git(repo.remote, repo.env, "log", "-1", "--format=%s", "pages") == "Second deploy"
 
@@ -168,7 +169,7 @@ def test_our_branch_is_recognised_locally_and_on_the_remote(repo: Repo) -> None:
     tip = git(repo.remote, repo.env, "rev-parse", "gh-pages")
     # without the local branch, the remote's tip is the parent and must be recognised as ours
     git(repo.site, repo.env, "branch", "-D", "gh-pages")
-    second = deploy(repo)
+    second = deploy(repo, "--base-url", V2)  # a changed site, so each deploy makes a commit
     assert second.returncode == 0, second.stderr
     assert git(repo.remote, repo.env, "rev-parse", "gh-pages^") == tip
     third = deploy(repo)  # and the local one
@@ -303,7 +304,7 @@ def test_a_refusal_after_a_first_deploy_puts_the_local_branch_back(repo: Repo) -
     hook = repo.remote / "hooks" / "pre-receive"
     hook.write_text(f"#!/bin/sh\necho '{HOOK_TEXT}'\nexit 1\n", encoding="utf-8")
     hook.chmod(0o755)
-    refused(deploy(repo), "refused the push", HOOK_TEXT)
+    refused(deploy(repo, "--base-url", V2), "refused the push", HOOK_TEXT)
     assert git(repo.site, repo.env, "rev-parse", "gh-pages") == before
     assert git(repo.remote, repo.env, "rev-parse", "gh-pages") == before
 
