@@ -9,7 +9,18 @@ import unicodedata
 from collections import Counter
 from pathlib import Path
 
-from generator.model import Content, Metric, Page, Paper, Person, Profile, Site, SiteConfig
+from generator.model import (
+    Content,
+    Metric,
+    Page,
+    Paper,
+    Person,
+    Profile,
+    Site,
+    SiteConfig,
+    SitePaper,
+    SortOrder,
+)
 
 MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -77,7 +88,7 @@ def _score(paper: Paper) -> float:
     return paper.badges[0][1] if paper.badges else float("-inf")
 
 
-def sort_papers(papers: tuple[Paper, ...], order: str) -> tuple[Paper, ...]:
+def sort_papers(papers: tuple[Paper, ...], order: SortOrder) -> tuple[Paper, ...]:
     if order == "file":
         return papers
     if order == "score":
@@ -149,17 +160,18 @@ def assemble_site(
     published as is."""
     ordered = sort_papers(papers, config.sort)
     keys = owner_keys(profile)
-    owners = tuple(owner_positions(p, keys) for p in ordered)
+    entries = tuple(
+        SitePaper(paper, slug, owner_positions(paper, keys))
+        for paper, slug in zip(ordered, unique_slugs(ordered), strict=True)
+    )
     return Site(
         config=config,
         profile=profile,
-        papers=ordered,
-        slugs=unique_slugs(ordered),
+        entries=entries,
         metrics=compute_metrics(profile, papers),
         category=main_category(profile, papers),
         reference_date=reference_date,
         pages=tuple(sorted(pages, key=lambda p: (p.nav_order, p.title.casefold(), p.slug))),
-        owner_authors=owners,
         files=tuple(sorted({**dict(files), **dict(content.files)}.items())) if content else files,
         content=content,
     )

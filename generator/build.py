@@ -22,8 +22,9 @@ from generator.files import link_site
 from generator.model import Output, Paper, Profile, Site, SiteConfig
 from generator.output import check_output_dir, remove_leftovers, write_site
 from generator.pages import page_templates, read_pages
+from generator.paperfiles import paper_files
 from generator.profile import read_profile
-from generator.render import paper_files, render_site
+from generator.render import render_site
 from generator.theme import Theme, load_theme
 
 

@@ -7,7 +7,6 @@ get a did-you-mean and are warnings (errors under --strict).
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import os
 import re
 from collections.abc import Callable
@@ -16,15 +15,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from generator.errors import Problem, ScholarpageError, Warnings
+from generator.errors import Problems, ScholarpageError, Warnings, did_you_mean
 from generator.model import BadgeSpec, BibSource, SiteConfig, ThemeOption
-from generator.theme import (
-    THEME_FILE,
-    available_themes,
-    builtin_themes_dir,
-    check_option_value,
-    is_abstract,
-)
 from generator.yamlfile import Bounds, YamlDoc, read_yaml, shown
 
 CONFIG_NAME = "site.yaml"
@@ -84,9 +76,50 @@ BADGE_DECIMALS = Bounds(0, 6)
 """`paper_badges[i].decimals`: digits shown after the point."""
 
 
-def _did_you_mean(key: str, choices: list[str]) -> str | None:
-    close = difflib.get_close_matches(key, choices, n=1, cutoff=0.6)
-    return f"did you mean '{close[0]}'?" if close else None
+OPTION_INT = Bounds(0, 10_000)
+"""The range of an `int` option (counts such as authors or items shown)."""
+_COLOR = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
+
+
+def check_option_value(spec: ThemeOption, value: Any) -> tuple[Any, str | None]:
+    """Convert `value` to the option's type; (value, None) when fine, (default, error) when not.
+
+    Shared by theme.yaml defaults and site.yaml `theme_options`, so both are held to one rule.
+    """
+    if value is None and spec.nullable:
+        return None, None
+    kind = spec.kind
+    if kind == "bool":
+        if isinstance(value, bool):
+            return value, None
+        return spec.default, f"expected true or false, got {shown(value)}"
+    if kind == "int":
+        error = OPTION_INT.error(value)
+        return (value, None) if error is None else (spec.default, error)
+    if kind == "str":
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            return str(value), None
+        return spec.default, f"expected text, got {shown(value)}"
+    if kind == "color":
+        if isinstance(value, str) and _COLOR.fullmatch(value.strip()):
+            return value.strip().lower(), None
+        return spec.default, f"expected a colour such as #2563eb, got {shown(value)}"
+    if kind == "choice":
+        if isinstance(value, str) and value in spec.choices:
+            return value, None
+        return spec.default, f"expected one of {', '.join(spec.choices)}, got {shown(value)}"
+    if kind == "list":
+        items = value if isinstance(value, list) else None
+        if items is None or not all(isinstance(v, str) for v in items):
+            return spec.default, f"expected a list of names, got {shown(value)}"
+        bad = [v for v in items if spec.choices and v not in spec.choices]
+        if bad:
+            return (
+                spec.default,
+                f"unknown value {shown(bad[0])}; expected some of {', '.join(spec.choices)}",
+            )
+        return tuple(items), None
+    return spec.default, f"unknown option type {kind!r}"
 
 
 def _check_url(value: str) -> str | None:
@@ -126,6 +159,9 @@ def _check_name(value: object) -> str | None:
 def _check_cli_theme(theme: str, site_dir: Path) -> tuple[str, str] | None:
     """A (message, hint) when the theme named by --theme cannot be used; said to come from the
     command line, since site.yaml's `theme:` is not what failed (nor read at all)."""
+    # theme.py reads theme.yaml with this module's option checks: imported here, not at the top
+    from generator.theme import THEME_FILE, available_themes, builtin_themes_dir, is_abstract
+
     choices = available_themes(site_dir)
     if theme in choices:
         return None
@@ -134,7 +170,7 @@ def _check_cli_theme(theme: str, site_dir: Path) -> tuple[str, str] | None:
         what = "is a parent for other themes, not a theme to use"
     else:
         what = "was not found"
-    hint = _did_you_mean(theme, choices)
+    hint = did_you_mean(theme, choices)
     available = f"available themes: {', '.join(choices)}"
     return (
         f"theme {theme!r} given on the command line {what}",
@@ -181,11 +217,11 @@ class _Checker:
     def __init__(self, doc: YamlDoc, site_dir: Path) -> None:
         self.doc = doc
         self.site_dir = site_dir
-        self.problems: list[Problem] = []
+        self.problems = Problems()
 
     def fail(self, key: tuple[str | int, ...], message: str, hint: str | None = None) -> None:
         name = ".".join(str(k) for k in key)
-        self.problems.append(Problem(message, self.doc.path, self.doc.line(key), name, hint))
+        self.problems.add(message, self.doc.path, self.doc.line(key), name, hint)
 
     def typed(self, key: str, value: Any) -> Any:
         kind = SCHEMA[key].kind
@@ -271,7 +307,7 @@ class _Checker:
 
     def _as_sort(self, key: str, value: Any) -> Any:
         if value not in SORT_ORDERS:
-            hint = _did_you_mean(str(value), list(SORT_ORDERS)) if isinstance(value, str) else None
+            hint = did_you_mean(str(value), list(SORT_ORDERS)) if isinstance(value, str) else None
             self.fail((key,), f"expected one of {', '.join(SORT_ORDERS)}, got {shown(value)}", hint)
             return SCHEMA[key].default
         return value
@@ -284,7 +320,7 @@ class _Checker:
 
     def _as_cv_publications(self, key: str, value: Any) -> Any:
         if value not in CV_PUBLICATIONS:
-            hint = _did_you_mean(str(value), list(CV_PUBLICATIONS))
+            hint = did_you_mean(str(value), list(CV_PUBLICATIONS))
             self.fail((key,), f"expected one of {', '.join(CV_PUBLICATIONS)}, got {value!r}", hint)
             return SCHEMA[key].default
         return value
@@ -387,7 +423,7 @@ def load_config(
     values: dict[str, Any] = {}
     for key, value in raw.items():
         if key not in SCHEMA:
-            hint = _did_you_mean(str(key), list(SCHEMA))
+            hint = did_you_mean(str(key), list(SCHEMA))
             warnings.warn(
                 "unknown key (ignored)",
                 file=path,
@@ -404,17 +440,14 @@ def load_config(
         error = _check_name(theme) or _check_cli_theme(theme, site_dir)
         if error:
             message, hint = error if isinstance(error, tuple) else (error, None)
-            check.problems.append(Problem(message, key="--theme", hint=hint))
+            check.problems.add(message, key="--theme", hint=hint)
     if base_url is not None:
         error = _check_url(base_url)
         if error:
-            check.problems.append(
-                Problem(f"{shown(base_url)} {error}", key="--base-url", hint=URL_TIP)
-            )
+            check.problems.add(f"{shown(base_url)} {error}", key="--base-url", hint=URL_TIP)
         else:
             values["base_url"] = base_url if base_url.endswith("/") else base_url + "/"
-    if check.problems:
-        raise ScholarpageError(tuple(check.problems))
+    check.problems.raise_if_any()
     _check_domain_matches(doc, values, from_cli=base_url is not None, warnings=warnings)
     out_dir = output.resolve() if output is not None else values["output"]
     return SiteConfig(
@@ -457,7 +490,7 @@ def check_theme_options(
     lines = dict(config.theme_option_lines)
     known = {spec.name: spec for spec in specs}
     given = dict(config.theme_options)
-    problems: list[Problem] = []
+    problems = Problems()
     for key in given:
         if key not in known:
             warnings.warn(
@@ -465,7 +498,7 @@ def check_theme_options(
                 file=config.config_file,
                 line=lines.get(key),
                 key=f"theme_options.{key}",
-                hint=_did_you_mean(key, list(known))
+                hint=did_you_mean(key, list(known))
                 or f"theme '{config.theme}' options: {', '.join(known) or 'none'}",
             )
     values: dict[str, object] = {}
@@ -476,16 +509,13 @@ def check_theme_options(
         value, error = check_option_value(spec, given[name])
         if error:
             where = f" (declared in {spec.file}:{spec.line})" if spec.file else ""
-            problems.append(
-                Problem(
-                    error,
-                    config.config_file,
-                    lines.get(name),
-                    f"theme_options.{name}",
-                    (spec.doc + where).strip() or None,
-                )
+            problems.add(
+                error,
+                config.config_file,
+                lines.get(name),
+                f"theme_options.{name}",
+                (spec.doc + where).strip() or None,
             )
         values[name] = value
-    if problems:
-        raise ScholarpageError(tuple(problems))
+    problems.raise_if_any()
     return tuple(sorted(values.items()))

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
@@ -35,6 +35,9 @@ from generator.model import Content, Page, SiteConfig
 from generator.news import NEWS_FILE, NEWS_PAGE, item_context, read_news
 from generator.sources import YAML, Refusal, publishable
 from generator.urls import absolute
+
+if TYPE_CHECKING:
+    from generator.context import NavItem, PageContext
 
 
 @dataclass(frozen=True)
@@ -158,13 +161,15 @@ def output_paths(content: Content | None, config: SiteConfig) -> list[str]:
 
 
 def content_nav(
-    content: Content | None, home: Mapping[str, Any], pages: Sequence[Mapping[str, Any]]
-) -> list[dict[str, Any]]:
+    content: Content | None, home: NavItem, pages: Sequence[PageContext]
+) -> list[NavItem]:
     """The navigation: Home, then the Markdown pages (`pages`: page contexts in their order)
     and the content pages, by nav_order (News 10, CV 20, Talks 30, Teaching 40, People 50)."""
-    items = [(p["nav_order"], {"title": p["title"], "path": p["path"]}) for p in pages if p["nav"]]
+    items: list[tuple[int, NavItem]] = [
+        (p["nav_order"], {"title": p["title"], "path": p["path"]}) for p in pages if p["nav"]
+    ]
     items += [(p.nav_order, {"title": p.title, "path": p.path}) for p in content_pages(content)]
-    return [dict(home), *(item for _, item in sorted(items, key=lambda x: x[0]))]
+    return [home.copy(), *(item for _, item in sorted(items, key=lambda x: x[0]))]
 
 
 def shared_context(content: Content | None, config: SiteConfig) -> dict[str, Any]:
@@ -181,7 +186,7 @@ def shared_context(content: Content | None, config: SiteConfig) -> dict[str, Any
     }
 
 
-def _head(config: SiteConfig, path: str, data: Mapping[str, Any] | None) -> dict[str, Any]:
+def _head(config: SiteConfig, path: str, data: Mapping[str, Any] | None) -> seo.Head:
     head = seo.head(canonical=absolute(config.base_url, path), data=data)
     head["jsonld"] = Markup(head["jsonld"])  # escaped for <script> by seo.json_ld
     return head

@@ -24,12 +24,11 @@ from markupsafe import Markup
 
 from generator import richtext
 from generator.assemble import MONTH_ABBR
-from generator.errors import ScholarpageError, Warnings
+from generator.errors import ScholarpageError, Warnings, did_you_mean
 from generator.fields import Fields
 from generator.files import relocate, relocate_url
 from generator.markdown import render_markdown
 from generator.model import CV, CVContact, CVEntry, CVItem, CVSection
-from generator.theme import did_you_mean
 from generator.yamlfile import KeyPath, YamlDoc, read_yaml
 
 ALFOLIO_FILE = Path("content") / "cv.yaml"

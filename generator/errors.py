@@ -6,8 +6,16 @@ carries where it is (file, line, key) and a hint, so the message can say what to
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+
+def did_you_mean(word: str, choices: Sequence[str]) -> str | None:
+    """A hint naming the closest known word, so a typo in a key or value points at the fix."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else None
 
 
 @dataclass(frozen=True)
@@ -54,6 +62,38 @@ class ScholarpageError(Exception):
 
     def __str__(self) -> str:
         return "\n".join(p.format() for p in self.problems)
+
+
+class Problems:
+    """The located problems of one input, reported together: add() each as it is found, then
+    raise_if_any() once, so the user sees every problem of a file in one run, not one per run."""
+
+    def __init__(self) -> None:
+        self._items: list[Problem] = []
+
+    def add(
+        self,
+        message: str,
+        file: Path | None = None,
+        line: int | None = None,
+        key: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self._items.append(Problem(message, file, line, key, hint))
+
+    def extend(self, problems: Iterable[Problem]) -> None:
+        """Take over problems found elsewhere (a ScholarpageError of a part that was read)."""
+        self._items.extend(problems)
+
+    def __bool__(self) -> bool:
+        return bool(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def raise_if_any(self) -> None:
+        if self._items:
+            raise ScholarpageError(tuple(self._items))
 
 
 class Warnings:

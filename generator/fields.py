@@ -16,9 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from generator.errors import Problem, ScholarpageError, Warnings
+from generator.errors import Problem, ScholarpageError, Warnings, did_you_mean
 from generator.model import PaperDate, Where
-from generator.theme import did_you_mean
 from generator.urls import safe_url
 from generator.yamlfile import KeyPath, YamlDoc
 

@@ -202,14 +202,14 @@ def published_paths(
     site: Site, static: Iterable[str], extra_pages: Iterable[str]
 ) -> dict[str, Path | None]:
     """Every output path the build will write, with the source of each copied file."""
-    from generator.render import paper_path, photo_asset  # the page layout is render's
+    from generator.context import paper_path, photo_asset  # the page layout is context's
 
     out: dict[str, Path | None] = dict.fromkeys(
         ["index.html", seo.ROBOTS, seo.FAVICON, seo.BIBLIOGRAPHY, *static, *extra_pages]
     )
     if site.config.base_url:
         out.update(dict.fromkeys([seo.SITEMAP, seo.FEED]))
-    for slug in site.slugs:
+    for slug in (entry.slug for entry in site.entries):
         out.update(dict.fromkeys([paper_path(slug), seo.bib_path(slug)]))
     for page in site.pages:
         out[f"{page.slug}/index.html"] = None

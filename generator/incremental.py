@@ -35,7 +35,7 @@ import jinja2.meta
 import jinja2.nodes
 import jinja2.runtime
 
-from generator import bibtex, render
+from generator import bibtex, context, render
 from generator.build import (
     BuildResult,
     Settings,
@@ -56,6 +56,7 @@ from generator.output import (
     safe_relpath,
     write_site,
 )
+from generator.seo import Head
 from generator.sources import TEMPLATE, read_input
 from generator.theme import Theme, ThemeEnvironment
 
@@ -331,12 +332,14 @@ class _RenderMemory:
     stamp: str = ""
     uses: dict[str, frozenset[str] | None] = field(default_factory=dict)
     pure: dict[str, bool] = field(default_factory=dict)
-    contexts: dict[str, tuple[render.PaperInputs, dict[str, Any]]] = field(default_factory=dict)
-    heads: dict[str, tuple[object, dict[str, Any]]] = field(default_factory=dict)
+    contexts: dict[str, tuple[context.PaperInputs, context.PaperContext]] = field(
+        default_factory=dict
+    )
+    heads: dict[str, tuple[object, Head]] = field(default_factory=dict)
     # per output path: (inputs compared with _same, model inputs compared with ==, bytes)
     pages: dict[str, tuple[object, object, bytes]] = field(default_factory=dict)
     shared: dict[str, tuple[object, ...]] = field(default_factory=dict)  # by template: reads
-    papers: list[render.PaperInputs] = field(default_factory=list)
+    papers: list[context.PaperInputs] = field(default_factory=list)
     papers_token: int = 0  # changes whenever `papers` does: the paper list in partials' keys
     fragments: dict[object, str] = field(default_factory=dict)
 
@@ -592,45 +595,47 @@ class Rebuilder:
         env = self._environment_for(settings.theme, stamp)
         if stamp != memo.stamp:
             memo.stamp, memo.uses, memo.pure, memo.pages, memo.fragments = stamp, {}, {}, {}, {}
-        inputs = render.paper_inputs(site)
+        inputs = context.paper_inputs(site)
         if inputs != memo.papers:
             memo.papers, memo.papers_token = inputs, memo.papers_token + 1
-        context = render.site_context(site, self._paper_contexts(site, inputs))
+        shared = context.site_context(site, self._paper_contexts(site, inputs))
         heads = self._paper_heads(site)
-        jobs = render.page_jobs(site, context, heads)
+        jobs = render.page_jobs(site, shared, heads)
         fragments = _Fragments(env, memo, site.config.base_url)
         env.fragments = fragments
         try:
-            pages = self._render_pages(env, context, jobs, inputs)
+            pages = self._render_pages(env, shared, jobs, inputs)
         finally:
             env.fragments = None
         memo.fragments = fragments.now
-        return render.site_outputs(site, settings.theme, context, pages)
+        return render.site_outputs(site, settings.theme, shared, pages)
 
-    def _paper_contexts(self, site: Site, inputs: list[render.PaperInputs]) -> list[dict[str, Any]]:
-        kept: dict[str, tuple[render.PaperInputs, dict[str, Any]]] = {}
+    def _paper_contexts(
+        self, site: Site, inputs: list[context.PaperInputs]
+    ) -> list[context.PaperContext]:
+        kept: dict[str, tuple[context.PaperInputs, context.PaperContext]] = {}
         contexts = []
         for key in inputs:
             paper, slug, owner, _ = key
             hit = self._render.contexts.get(paper.key)
-            context = hit[1] if hit is not None and hit[0] == key else None
-            if context is None:
-                context = render.paper_context(site, paper, slug, owner)
-            kept[paper.key] = (key, context)
-            contexts.append(context)
+            found = hit[1] if hit is not None and hit[0] == key else None
+            if found is None:
+                found = context.paper_context(site, paper, slug, owner)
+            kept[paper.key] = (key, found)
+            contexts.append(found)
         self._render.contexts = kept
         return contexts
 
-    def _paper_heads(self, site: Site) -> list[dict[str, Any]]:
-        settings = render.head_settings(site)
-        kept: dict[str, tuple[object, dict[str, Any]]] = {}
+    def _paper_heads(self, site: Site) -> list[Head]:
+        settings = context.head_settings(site)
+        kept: dict[str, tuple[object, Head]] = {}
         heads = []
-        for paper, slug in zip(site.papers, site.slugs, strict=True):
+        for paper, slug in ((e.paper, e.slug) for e in site.entries):
             key = (paper, slug, settings)
             hit = self._render.heads.get(slug)
             head = hit[1] if hit is not None and hit[0] == key else None
             if head is None:
-                head = render.paper_head(site, paper, slug)
+                head = context.paper_head(site, paper, slug)
             kept[slug] = (key, head)
             heads.append(head)
         self._render.heads = kept
@@ -639,15 +644,16 @@ class Rebuilder:
     def _render_pages(
         self,
         env: _MemoEnvironment,
-        context: Mapping[str, Any],
+        site_ctx: context.SiteContext,
         jobs: Sequence[render.PageJob],
-        inputs: list[render.PaperInputs],
+        inputs: list[context.PaperInputs],
     ) -> list[Output]:
         """render.render_page for each job whose inputs changed: the job itself, base_url (the
         helpers' other input), and the shared context names its template can read (a name
         derived from the paper list compares as the papers' inputs)."""
         memo = self._render
-        base_url = context["site"]["base_url"]
+        base_url = site_ctx["site"]["base_url"]
+        by_name: Mapping[str, object] = site_ctx  # the names templates read, looked up by name
         per_template: dict[str, tuple[tuple[object, ...], bool]] = {}
         shared_now: dict[str, tuple[object, ...]] = {}
         pages: dict[str, tuple[object, object, bytes]] = {}
@@ -657,9 +663,9 @@ class Rebuilder:
                 if job.template not in memo.uses:
                     memo.uses[job.template] = template_variables(env, job.template)
                 names = memo.uses[job.template]
-                chosen = sorted(context if names is None else names & context.keys())
+                chosen = sorted(by_name if names is None else names & by_name.keys())
                 reads: tuple[object, ...] = tuple(
-                    (n, context[n]) for n in chosen if n not in _PAPER_DERIVED
+                    (n, by_name[n]) for n in chosen if n not in _PAPER_DERIVED
                 )
                 before = memo.shared.get(job.template)
                 if before is not None and _same(before, reads):
@@ -676,7 +682,7 @@ class Rebuilder:
             if hit is not None and hit[1] == model and _same(hit[0], strict):
                 content = hit[2]
             else:
-                content = render.render_page(env, context, job).content
+                content = render.render_page(env, site_ctx, job).content
             pages[job.path] = (strict, model, content)
             outputs.append(Output(job.path, content))
         memo.pages, memo.shared = pages, shared_now

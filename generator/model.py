@@ -9,6 +9,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
+
+SortOrder = Literal["date", "file", "score", "citations", "title"]
+"""site.yaml's `sort`: the order papers are listed in."""
+OptionKind = Literal["bool", "int", "str", "color", "choice", "list"]
+"""The types a theme option may have (theme.yaml's `type`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +59,7 @@ class SiteConfig:
     today: dt.date | None
     paper_badges: tuple[BadgeSpec, ...]
     max_authors: int
-    sort: str
+    sort: SortOrder
     theme_options: tuple[tuple[str, object], ...] = ()
     domain: str | None = None  # custom domain: `scholarpage deploy` writes it to CNAME
     # line of each theme_options key in site.yaml, for problems found once the theme is known
@@ -181,23 +187,35 @@ class Paper:
 
 
 @dataclass(frozen=True, slots=True)
+class SitePaper:
+    """A paper as the site lists it: its URL slug (unique in the site) and the positions among
+    its authors of the site's owner (highlighted; empty when the owner is not an author)."""
+
+    paper: Paper
+    slug: str
+    owner_positions: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Site:
     """Everything a theme needs, assembled and computed; the input of render_site."""
 
     config: SiteConfig
     profile: Profile
-    papers: tuple[Paper, ...]
-    slugs: tuple[str, ...]
+    entries: tuple[SitePaper, ...]  # the papers in display order
     metrics: tuple[Metric, ...]
     category: str | None
     reference_date: dt.date
     pages: tuple[Page, ...] = ()
-    # per paper (same order as `papers`): indices of the authors who are the site's owner
-    owner_authors: tuple[tuple[int, ...], ...] = ()
     # the site's own files papers link to by path: (published path, source file)
     files: tuple[tuple[str, Path], ...] = ()
     # the homepage's other content (content/news.yaml, cv.yaml | resume.json, talks.yaml, ...)
     content: Content | None = None
+
+    @property
+    def papers(self) -> tuple[Paper, ...]:
+        """The papers in display order (a view of `entries`; bind it once in a loop)."""
+        return tuple(entry.paper for entry in self.entries)
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,7 +227,7 @@ class ThemeOption:
     """
 
     name: str
-    kind: str
+    kind: OptionKind
     default: object
     doc: str = ""
     choices: tuple[str, ...] = ()

@@ -13,11 +13,11 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
-from generator.errors import Problem, ScholarpageError, Warnings
+from generator.errors import Problems, ScholarpageError, Warnings, did_you_mean
 from generator.markdown import html_to_text, render_markdown
 from generator.model import Page
 from generator.sources import PAGE, Refusal, publishable, read_input
-from generator.theme import Theme, did_you_mean
+from generator.theme import Theme
 from generator.yamlfile import Bounds, YamlDoc, parse_yaml, shown
 
 PAGES_DIR = Path("content") / "pages"
@@ -122,10 +122,10 @@ def read_page(path: Path, warnings: Warnings, templates: Collection[str] | None 
         ) from None
     doc, body = _front_matter(text, path)
     data: dict[Any, Any] = doc.data
-    problems: list[Problem] = []
+    problems = Problems()
 
     def fail(key: str, message: str, hint: str | None = None) -> None:
-        problems.append(Problem(message, path, doc.line((key,)), key, hint))
+        problems.add(message, path, doc.line((key,)), key, hint)
 
     for key in data:
         if key not in PAGE_KEYS:
@@ -138,20 +138,16 @@ def read_page(path: Path, warnings: Warnings, templates: Collection[str] | None 
             )
     slug = path.stem.lower()
     if not _SLUG.fullmatch(slug):
-        problems.append(
-            Problem(
-                "page file names become URLs: use lower-case letters, digits and hyphens",
-                path,
-                hint=f"rename it, e.g. {re.sub(r'[^a-z0-9]+', '-', slug).strip('-') or 'page'}.md",
-            )
+        problems.add(
+            "page file names become URLs: use lower-case letters, digits and hyphens",
+            path,
+            hint=f"rename it, e.g. {re.sub(r'[^a-z0-9]+', '-', slug).strip('-') or 'page'}.md",
         )
     elif slug in RESERVED:
-        problems.append(
-            Problem(
-                f"'{slug}' is used by the generator itself",
-                path,
-                hint="rename the file (e.g. about.md, teaching.md)",
-            )
+        problems.add(
+            f"'{slug}' is used by the generator itself",
+            path,
+            hint="rename the file (e.g. about.md, teaching.md)",
         )
     title = data.get("title", path.stem.replace("-", " ").capitalize())
     if not isinstance(title, (str, int, float)) or isinstance(title, bool) or not str(title):
@@ -176,8 +172,7 @@ def read_page(path: Path, warnings: Warnings, templates: Collection[str] | None 
     if not isinstance(description, str):
         fail("description", "expected one sentence of text")
         description = ""
-    if problems:
-        raise ScholarpageError(tuple(problems))
+    problems.raise_if_any()
     html = render_markdown(body)
     return Page(
         source=path,
@@ -203,19 +198,18 @@ def read_pages(
     if not folder.is_dir():
         return ()
     pages: list[Page] = []
-    problems: list[Problem] = []
+    problems = Problems()
     for path in sorted(folder.glob("*.md")):
         if path.name.startswith("."):
             continue  # hidden: an editor's lock or swap file, never a page
         # a page is published: a symlink to a file outside the site folder is refused
         found = publishable(site_dir, path.relative_to(site_dir), PAGE)
         if isinstance(found, Refusal):
-            problems.append(Problem(f"page {found.reason}", path, hint=found.hint))
+            problems.add(f"page {found.reason}", path, hint=found.hint)
             continue
         try:
             pages.append(read_page(path, warnings, templates))
         except ScholarpageError as exc:
             problems.extend(exc.problems)
-    if problems:
-        raise ScholarpageError(tuple(problems))
+    problems.raise_if_any()
     return tuple(pages)

@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from generator.errors import Problem, ScholarpageError
+from generator.errors import Problems, ScholarpageError
 from generator.markdown import html_to_text, render_markdown
 from generator.model import Link, Metric, Profile
 from generator.sources import PHOTO, Refusal, publishable
@@ -40,11 +40,11 @@ STANDARD_METRICS: dict[str, tuple[str, bool]] = {
 class _Reader:
     def __init__(self, doc: YamlDoc) -> None:
         self.doc = doc
-        self.problems: list[Problem] = []
+        self.problems = Problems()
 
     def fail(self, keypath: tuple[str | int, ...], message: str, hint: str | None = None) -> None:
         name = ".".join(str(k) for k in keypath)
-        self.problems.append(Problem(message, self.doc.path, self.doc.line(keypath), name, hint))
+        self.problems.add(message, self.doc.path, self.doc.line(keypath), name, hint)
 
     def text(self, data: dict[str, Any], key: str, *, required: bool = False) -> str | None:
         value = data.get(key)
@@ -222,8 +222,7 @@ def read_profile(path: Path, site_dir: Path | None = None) -> Profile:
     for i, alias in enumerate(aliases_raw):
         if isinstance(alias, (dict, list, bool)) or alias is None:
             reader.fail(("aliases", i), f"expected a name, got {shown(alias)}")
-    if reader.problems:
-        raise ScholarpageError(tuple(reader.problems))
+    reader.problems.raise_if_any()
     bio_html = render_markdown(bio_source) if bio_source else ""
     return Profile(
         file=path,

@@ -20,7 +20,7 @@ import datetime as dt
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypedDict
 from xml.sax.saxutils import escape as xml_escape
 
 from generator.model import Course, Member, NewsItem, Output, Paper, PaperDate, Site, Talk
@@ -316,6 +316,26 @@ def person_data(site: Site, image: str) -> dict[str, Any]:
     )
 
 
+class NameContent(TypedDict):
+    name: str
+    content: str
+
+
+class PropertyContent(TypedDict):
+    property: str
+    content: str
+
+
+class Head(TypedDict):
+    """The `seo` template variable (docs/themes.md): what `_seo_head.html` prints."""
+
+    canonical: str
+    meta: list[NameContent]
+    properties: list[PropertyContent]
+    jsonld: str  # escaped for <script> already; a Markup once the context holds it
+    bibtex: str  # output path of the page's own .bib file (paper pages), else ""
+
+
 def _page_url(base_url: str, url: str | None) -> str | None:
     """An absolute URL for JSON-LD: a site path under base_url (None without one)."""
     if not url:
@@ -413,7 +433,7 @@ def head(
     properties: Sequence[tuple[str, str]] = (),
     data: Mapping[str, Any] | None = None,
     robots: str = "",
-) -> dict[str, Any]:
+) -> Head:
     """The `seo` template variable: plain lists the `_seo_head.html` partial prints as they are.
 
     `jsonld` is already escaped for a script element (see `json_ld`); a theme marks it safe.
@@ -424,11 +444,11 @@ def head(
         "meta": [{"name": n, "content": c} for n, c in (*tags, *meta)],
         "properties": [{"property": p, "content": c} for p, c in properties],
         "jsonld": json_ld(data) if data else "",
-        "bibtex": "",  # output path of the page's own .bib file (paper pages)
+        "bibtex": "",
     }
 
 
-def index_head(site: Site, *, title: str, description: str, image: str) -> dict[str, Any]:
+def index_head(site: Site, *, title: str, description: str, image: str) -> Head:
     """Head data of the profile page: Open Graph `profile`, Twitter card, schema.org Person."""
     base_url = site.config.base_url
     return head(
@@ -447,7 +467,7 @@ def index_head(site: Site, *, title: str, description: str, image: str) -> dict[
     )
 
 
-def paper_head(site: Site, paper: Paper, *, url: str, site_name: str) -> dict[str, Any]:
+def paper_head(site: Site, paper: Paper, *, url: str, site_name: str) -> Head:
     """Head data of one paper page: Scholar tags, Open Graph `article`, ScholarlyArticle."""
     title = paper.title.text
     description = paper.abstract.text if paper.abstract else title
@@ -548,8 +568,9 @@ def atom_feed(site: Site, paper_paths: Sequence[str], generator: str) -> bytes:
     config = site.config
     base_url = config.base_url
     title = config.title or site.profile.name
-    order = feed_order(site.papers)
-    dated = [site.papers[i].date for i in order if site.papers[i].date.year is not None]
+    papers = site.papers
+    order = feed_order(papers)
+    dated = [papers[i].date for i in order if papers[i].date.year is not None]
     news = site.content.news if site.content is not None else ()
     if news:  # the newest of papers and news (news are dated to the day)
         first = news[0].date
@@ -587,7 +608,7 @@ def atom_feed(site: Site, paper_paths: Sequence[str], generator: str) -> bytes:
     ]
     entries: list[tuple[tuple[int, ...], str]] = []
     for rank, i in enumerate(order):
-        paper = site.papers[i]
+        paper = papers[i]
         stamp = _timestamp(paper.date, site.reference_date) if paper.date.year else updated
         key = (0, rank) if not news else (*_newest(paper.date), 1, rank)
         entries.append((key, _feed_entry(paper, absolute(base_url, paper_paths[i]), stamp)))

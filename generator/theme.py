@@ -6,18 +6,18 @@ A template in an override folder may extend the one it replaces with `{% extends
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import jinja2
 
-from generator.errors import Problem, ScholarpageError, Warnings
-from generator.model import ThemeOption
+from generator.config import check_option_value
+from generator.errors import Problems, ScholarpageError, Warnings, did_you_mean
+from generator.model import OptionKind, ThemeOption
 from generator.sources import (
     PUBLISHED,
     TEMPLATE,
@@ -26,62 +26,12 @@ from generator.sources import (
     publishable_tree,
     read_input,
 )
-from generator.yamlfile import Bounds, YamlDoc, read_yaml, shown
+from generator.yamlfile import YamlDoc, read_yaml
 
 THEME_FILE = "theme.yaml"
 THEME_KEYS = ("name", "description", "parent", "options", "abstract")
 OPTION_KEYS = ("type", "default", "doc", "choices")
-OPTION_KINDS = ("bool", "int", "str", "color", "choice", "list")
-OPTION_INT = Bounds(0, 10_000)
-"""The range of an `int` option (counts such as authors or items shown)."""
-_COLOR = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
-
-
-def did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str | None:
-    """A hint naming the closest known word, the way site.yaml reports unknown keys."""
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f"did you mean '{close[0]}'?" if close else None
-
-
-def check_option_value(spec: ThemeOption, value: Any) -> tuple[Any, str | None]:
-    """Convert `value` to the option's type; (value, None) when fine, (default, error) when not.
-
-    Shared by theme.yaml defaults and site.yaml `theme_options`, so both are held to one rule.
-    """
-    if value is None and spec.nullable:
-        return None, None
-    kind = spec.kind
-    if kind == "bool":
-        if isinstance(value, bool):
-            return value, None
-        return spec.default, f"expected true or false, got {shown(value)}"
-    if kind == "int":
-        error = OPTION_INT.error(value)
-        return (value, None) if error is None else (spec.default, error)
-    if kind == "str":
-        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
-            return str(value), None
-        return spec.default, f"expected text, got {shown(value)}"
-    if kind == "color":
-        if isinstance(value, str) and _COLOR.fullmatch(value.strip()):
-            return value.strip().lower(), None
-        return spec.default, f"expected a colour such as #2563eb, got {shown(value)}"
-    if kind == "choice":
-        if isinstance(value, str) and value in spec.choices:
-            return value, None
-        return spec.default, f"expected one of {', '.join(spec.choices)}, got {shown(value)}"
-    if kind == "list":
-        items = value if isinstance(value, list) else None
-        if items is None or not all(isinstance(v, str) for v in items):
-            return spec.default, f"expected a list of names, got {shown(value)}"
-        bad = [v for v in items if spec.choices and v not in spec.choices]
-        if bad:
-            return (
-                spec.default,
-                f"unknown value {shown(bad[0])}; expected some of {', '.join(spec.choices)}",
-            )
-        return tuple(items), None
-    return spec.default, f"unknown option type {kind!r}"
+OPTION_KINDS: tuple[OptionKind, ...] = get_args(OptionKind)
 
 
 def builtin_themes_dir() -> Path:
@@ -142,7 +92,7 @@ class Theme:
         Each file must be publishable from inside its theme's folder: a symlink in `static/`
         that leads elsewhere, a FIFO or an oversized file is an error naming it."""
         files: dict[str, Path] = {}
-        problems: list[Problem] = []
+        problems = Problems()
         for directory in reversed(self.dirs):
             try:
                 found = publishable_tree(
@@ -153,8 +103,7 @@ class Theme:
                 continue
             for rel, source in found:
                 files["assets/" + rel] = source
-        if problems:
-            raise ScholarpageError(tuple(problems))
+        problems.raise_if_any()
         return files
 
     def environment(self, kind: type[ThemeEnvironment] = ThemeEnvironment) -> ThemeEnvironment:
@@ -267,11 +216,11 @@ def _read_theme_file(
     """Validate one theme.yaml like site.yaml: every problem with its line, then stop once."""
     doc: YamlDoc = read_yaml(path, what="theme.yaml")
     data = doc.data if doc.data is not None else {}
-    problems: list[Problem] = []
+    problems = Problems()
 
     def fail(key: tuple[str | int, ...], message: str, hint: str | None = None) -> None:
         name = ".".join(str(k) for k in key)
-        problems.append(Problem(message, path, doc.line(key), name, hint))
+        problems.add(message, path, doc.line(key), name, hint)
 
     if not isinstance(data, dict):
         raise ScholarpageError.single("expected a mapping of key: value", file=path, line=1)
@@ -309,49 +258,58 @@ def _read_theme_file(
         fail(("options",), "expected a mapping of option name: {type, default, doc}")
         raw_options = {}
     for opt_name, raw in raw_options.items():
-        where: tuple[str | int, ...] = ("options", opt_name)
-        if not isinstance(raw, dict):
-            fail(where, "expected a mapping with type, default and doc")
-            continue
-        for key in raw:
-            if key not in OPTION_KEYS:
-                fail((*where, key), "unknown key", did_you_mean(str(key), OPTION_KEYS))
-        kind = raw.get("type", "str")
-        if kind not in OPTION_KINDS:
-            fail(
-                (*where, "type"),
-                f"unknown type {kind!r}; expected one of " + ", ".join(OPTION_KINDS),
-                did_you_mean(str(kind), OPTION_KINDS),
-            )
-            continue
-        choices = raw.get("choices") or []
-        if not isinstance(choices, list) or not all(isinstance(c, str) for c in choices):
-            fail((*where, "choices"), "expected a list of names")
-            choices = []
-        if kind == "choice" and not choices:
-            fail((*where, "choices"), "a choice option needs its list of choices")
-        default = raw.get("default")
-        spec = ThemeOption(
-            name=str(opt_name),
-            kind=str(kind),
-            default=default,
-            doc=str(raw.get("doc") or ""),
-            choices=tuple(choices),
-            nullable=default is None,
-            file=path,
-            line=doc.line(where),
-        )
-        value, error = check_option_value(spec, default)
-        if error:
-            fail((*where, "default"), f"default {error}")
-        specs.append(
-            ThemeOption(
-                spec.name, spec.kind, value, spec.doc, spec.choices, spec.nullable, path, spec.line
-            )
-        )
-    if problems:
-        raise ScholarpageError(tuple(problems))
+        spec = _theme_option(doc, opt_name, raw, fail)
+        if spec is not None:
+            specs.append(spec)
+    problems.raise_if_any()
     return parent, specs
+
+
+Fail = Callable[[tuple[str | int, ...], str, str | None], None]
+
+
+def _theme_option(doc: YamlDoc, opt_name: str | int, raw: Any, fail: Fail) -> ThemeOption | None:
+    """One entry of theme.yaml's `options`, checked (problems go to `fail`); None when it is
+    not an option at all (not a mapping, or of an unknown type)."""
+    path = doc.path
+    where: tuple[str | int, ...] = ("options", opt_name)
+    if not isinstance(raw, dict):
+        fail(where, "expected a mapping with type, default and doc", None)
+        return None
+    for key in raw:
+        if key not in OPTION_KEYS:
+            fail((*where, key), "unknown key", did_you_mean(str(key), OPTION_KEYS))
+    kind = raw.get("type", "str")
+    if kind not in OPTION_KINDS:
+        fail(
+            (*where, "type"),
+            f"unknown type {kind!r}; expected one of " + ", ".join(OPTION_KINDS),
+            did_you_mean(str(kind), OPTION_KINDS),
+        )
+        return None
+    choices = raw.get("choices") or []
+    if not isinstance(choices, list) or not all(isinstance(c, str) for c in choices):
+        fail((*where, "choices"), "expected a list of names", None)
+        choices = []
+    if kind == "choice" and not choices:
+        fail((*where, "choices"), "a choice option needs its list of choices", None)
+    default = raw.get("default")
+    spec = ThemeOption(
+        name=str(opt_name),
+        kind=next(k for k in OPTION_KINDS if k == kind),  # the Literal it equals
+        default=default,
+        doc=str(raw.get("doc") or ""),
+        choices=tuple(choices),
+        nullable=default is None,
+        file=path,
+        line=doc.line(where),
+    )
+    value, error = check_option_value(spec, default)
+    if error:
+        fail((*where, "default"), f"default {error}", None)
+    return ThemeOption(
+        spec.name, spec.kind, value, spec.doc, spec.choices, spec.nullable, path, spec.line
+    )
 
 
 def load_theme(

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from generator.bibtex import read_papers
+from generator.context import _paper_links, link_identity, paper_type
 from generator.errors import Warnings
 from generator.model import BibSource, Paper
-from generator.render import _paper_links, link_identity, paper_type
 
 
 def _paper(tmp_path: Path, bib: str) -> Paper:

@@ -69,7 +69,11 @@ def test_wheel_install_init_build(tmp_path: Path) -> None:
     for path in paths:
         assert path.is_relative_to(env_dir.resolve()), (path, env_dir)
     client = _run(
-        [str(python), "-c", "from generator.serve import client_script; print(client_script())"],
+        [
+            str(python),
+            "-c",
+            "from generator.devserver import client_script; print(client_script())",
+        ],
         tmp_path,
         env,
     )

@@ -7,13 +7,12 @@ import concurrent.futures
 import multiprocessing
 import pickle
 import shutil
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from generator import render
 from generator.bibtex import read_papers
 from generator.build import build_site, make_site, read_config, read_settings
+from generator.context import SiteContext, paper_context, paper_head, paper_inputs, site_context
 from generator.errors import Warnings
 from generator.model import Output, Site
 from generator.theme import Theme
@@ -36,20 +35,20 @@ def _example(tmp_path: Path) -> tuple[Site, Theme]:
     return make_site(settings, papers, warnings, EPOCH), settings.theme
 
 
-def _render_alone(theme: Theme, context: Mapping[str, Any], job: render.PageJob) -> Output:
+def _render_alone(theme: Theme, context: SiteContext, job: render.PageJob) -> Output:
     """In a worker: a fresh environment, the shared context and one job, each unpickled."""
     return render.render_page(theme.environment(), context, job)
 
 
 def test_jobs_render_the_same_pages_in_another_process(tmp_path: Path) -> None:
     site, theme = _example(tmp_path)
-    contexts = [render.paper_context(site, *inputs[:3]) for inputs in render.paper_inputs(site)]
-    context = render.site_context(site, contexts)
-    heads = [render.paper_head(site, p, s) for p, s in zip(site.papers, site.slugs, strict=True)]
+    contexts = [paper_context(site, *inputs[:3]) for inputs in paper_inputs(site)]
+    context = site_context(site, contexts)
+    heads = [paper_head(site, entry.paper, entry.slug) for entry in site.entries]
     jobs = render.page_jobs(site, context, heads)
     assert [j.path for j in jobs] == [
         "index.html",
-        *(f"papers/{slug}/index.html" for slug in site.slugs),
+        *(f"papers/{entry.slug}/index.html" for entry in site.entries),
         "about/index.html",
         "404.html",
     ]

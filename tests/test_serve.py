@@ -21,9 +21,10 @@ from typing import IO, TYPE_CHECKING, TypeVar
 import pytest
 
 from generator.build import build_site
+from generator.devserver import inject, mount_path, resolve_request
 from generator.incremental import Rebuilder
 from generator.output import MARKER
-from generator.serve import EditorFilter, inject, mount_path, resolve_request
+from generator.serve import EditorFilter
 from tests.conftest import ALICE_SITE_YAML, REPO, copy_example_site, write_alice_site
 
 if TYPE_CHECKING:

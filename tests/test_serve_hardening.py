@@ -25,7 +25,7 @@ from typing import IO, Any
 
 import pytest
 
-from generator.serve import EVENTS_PATH, HostPolicy, host_name, host_policy
+from generator.devserver import EVENTS_PATH, HostPolicy, host_name, host_policy
 from tests.conftest import REPO, write_site
 
 # real builds and server processes: several seconds each (see pyproject's markers)
@@ -41,7 +41,8 @@ LIMITS = {"timeout": 1.0, "keepalive": 0.25, "handlers": 4}
 LIMITED_SERVE = """\
 import sys
 from pathlib import Path
-from generator.serve import ServeLimits, serve_site
+from generator.devserver import ServeLimits
+from generator.serve import serve_site
 
 
 def report(event):

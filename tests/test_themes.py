@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from generator.build import build_site
+from generator.context import without_fields
 from generator.errors import ScholarpageError
-from generator.render import without_fields
 from tests.conftest import REPO, SiteFactory
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "sites"
