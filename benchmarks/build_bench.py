@@ -16,6 +16,7 @@ import shutil
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -58,25 +59,68 @@ def abstract(rng: random.Random) -> str:
     return ". ".join(parts).capitalize() + "."
 
 
-def make_site(root: Path, n: int) -> None:
-    rng = random.Random(n)
-    (root / "content").mkdir(parents=True)
-    (root / "site.yaml").write_text(
-        "title: Bench\ntoday: 2026-11-28\npaper_badges: [{field: score, label: Score}]\n",
-        encoding="utf-8",
-    )
-    (root / "content" / "profile.yaml").write_text("name: Weile Jia\n", encoding="utf-8")
-    entries = []
-    for i in range(n):
-        authors = " and ".join(rng.sample(NAMES, 4)) + (" and others" if i % 3 else "")
-        entries.append(
-            f"@article{{paper{i},\n  title = {{Paper {i}: {' '.join(rng.sample(WORDS, 6))}}},\n"
-            f"  author = {{{authors}}},\n  date = {{{rng.randint(2015, 2026)}-"
-            f"{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}}},\n"
-            f"  primaryClass = {{{rng.choice(CATEGORIES)}}},\n  archivePrefix = {{arXiv}},\n"
-            f"  eprint = {{{2400 + i % 100}.{i:05d}}},\n  citations = {{{rng.randint(0, 300)}}},\n"
-            f"  score = {{{rng.uniform(30, 90):.1f}}},\n  abstract = {{{abstract(rng)}}},\n}}\n"
+@dataclass(frozen=True)
+class SynthPaper:
+    """One generated paper, so other benchmarks can write the same papers in their formats."""
+
+    key: str
+    title: str
+    authors: tuple[str, ...]
+    et_al: bool
+    date: str
+    category: str
+    eprint: str
+    citations: int
+    score: str
+    abstract: str
+
+    def bibtex(self) -> str:
+        authors = " and ".join(self.authors) + (" and others" if self.et_al else "")
+        return (
+            f"@article{{{self.key},\n  title = {{{self.title}}},\n"
+            f"  author = {{{authors}}},\n  date = {{{self.date}}},\n"
+            f"  primaryClass = {{{self.category}}},\n  archivePrefix = {{arXiv}},\n"
+            f"  eprint = {{{self.eprint}}},\n  citations = {{{self.citations}}},\n"
+            f"  score = {{{self.score}}},\n  abstract = {{{self.abstract}}},\n}}\n"
         )
+
+
+def synthetic_papers(n: int) -> list[SynthPaper]:
+    """The `n` papers of a benchmark site; the same `n` always gives the same papers."""
+    rng = random.Random(n)
+    papers = []
+    for i in range(n):
+        authors = tuple(rng.sample(NAMES, 4))
+        title = f"Paper {i}: {' '.join(rng.sample(WORDS, 6))}"
+        date = f"{rng.randint(2015, 2026)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+        category = rng.choice(CATEGORIES)
+        citations = rng.randint(0, 300)
+        score = f"{rng.uniform(30, 90):.1f}"
+        papers.append(
+            SynthPaper(
+                f"paper{i}",
+                title,
+                authors,
+                bool(i % 3),
+                date,
+                category,
+                f"{2400 + i % 100}.{i:05d}",
+                citations,
+                score,
+                abstract(rng),
+            )
+        )
+    return papers
+
+
+SITE_YAML = "title: Bench\ntoday: 2026-11-28\npaper_badges: [{field: score, label: Score}]\n"
+
+
+def make_site(root: Path, n: int) -> None:
+    (root / "content").mkdir(parents=True)
+    (root / "site.yaml").write_text(SITE_YAML, encoding="utf-8")
+    (root / "content" / "profile.yaml").write_text("name: Weile Jia\n", encoding="utf-8")
+    entries = [paper.bibtex() for paper in synthetic_papers(n)]
     (root / "content" / "papers.bib").write_text("\n".join(entries), encoding="utf-8")
 
 

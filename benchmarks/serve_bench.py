@@ -4,7 +4,7 @@ For the example site (this repository, copied to a temp dir) and a generated 1,0
 start `python -m generator serve`, open the page, then repeatedly change one paper title in the
 .bib (atomic save, like an editor) and time from just before the save to the moment the new title
 is in the page (a MutationObserver stamps it; both clocks are the same machine's wall clock).
-Goals: example < 300 ms, 1,000 papers < 1 s (median).
+Goals (issue 12): example <= 100 ms, 1,000 papers <= 300 ms (median).
 
     python benchmarks/serve_bench.py [--runs 9] [--papers 1000]
 """
@@ -190,8 +190,8 @@ def main() -> None:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             cases = [
-                ("example site", example_site, 0.3),
-                (f"{args.papers}-paper site", lambda r: big_site(r, args.papers), 1.0),
+                ("example site", example_site, 0.1),
+                (f"{args.papers}-paper site", lambda r: big_site(r, args.papers), 0.3),
             ]
             for i, (name, make, goal) in enumerate(cases):
                 root = Path(tmp) / f"site{i}"
@@ -202,8 +202,8 @@ def main() -> None:
                 print(
                     f"  save -> shown: median {median * 1000:.0f} ms, "
                     f"min {min(times) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms "
-                    f"over {len(times)} saves (goal < {goal * 1000:.0f} ms: "
-                    f"{'met' if median < goal else 'NOT met'})\n"
+                    f"over {len(times)} saves (goal <= {goal * 1000:.0f} ms: "
+                    f"{'met' if median <= goal else 'NOT met'})\n"
                     f"  of which the server's rebuild: median "
                     f"{statistics.median(rebuilds) * 1000:.0f} ms"
                 )
