@@ -24,18 +24,10 @@ sys.path.insert(0, str(REPO))
 
 from generator.build import build_site  # noqa: E402
 from generator.errors import ScholarpageError  # noqa: E402
+from tests.test_corpus import CORPUS  # noqa: E402
+from tests.test_corpus import _write_site as write_corpus_site  # noqa: E402
 
-CORPUS = REPO.parent / "shared" / "corpus" / "bib"
 ENV = {"SOURCE_DATE_EPOCH": "1796083200"}  # 2026-12-01
-ENCODINGS = {
-    "ieeetran_abrv_strings.bib": "latin-1",
-    "fixtures/biber_encoding_latin9_key.bib": "iso8859-15",
-    "fixtures/bibtexparser_gbk_test.bib": "gbk",
-}
-STRINGS_FIRST = {
-    "ieeetran_example.bib": "ieeetran_abrv_strings.bib",
-    "biber_papers_constraints.bib": "biber_papers_definitions_strings.bib",
-}
 
 
 def _digest(out: Path) -> dict[str, str]:
@@ -63,16 +55,9 @@ def _copy_site(src: Path, tmp: Path) -> Path:
 
 
 def _corpus_site(rel: str, tmp: Path) -> Path:
+    """A site of one corpus file, as tests/test_corpus.py builds it."""
     root = tmp / rel.replace("/", "-")
-    (root / "content").mkdir(parents=True)
-    (root / "content" / "profile.yaml").write_text("name: Corpus Test\n", encoding="utf-8")
-    items = [rel] if rel not in STRINGS_FIRST else [STRINGS_FIRST[rel], rel]
-    lines = ["today: 2026-11-28", "sort: file", "bibliography:"]
-    for item in items:
-        enc = ENCODINGS.get(item)
-        path = (CORPUS / item).as_posix()
-        lines.append(f"  - {{path: '{path}'" + (f", encoding: {enc}}}" if enc else "}"))
-    (root / "site.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    write_corpus_site(root, rel)
     return root
 
 
